@@ -1,0 +1,38 @@
+# The two commands a newcomer types: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DB := databases/openup.db
+SAMPLE_DIR := databases/sample
+HOST ?= 127.0.0.1
+PORT ?= 8001
+
+.PHONY: install run sample-db test bench schema-doc clean
+
+$(BIN)/openup: setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(BIN)/openup
+
+install: $(BIN)/openup
+
+sample-db: install
+	rm -rf $(SAMPLE_DIR) $(DB)
+	$(BIN)/openup sample $(SAMPLE_DIR) --rows 50000 --seed 1
+	$(BIN)/openup load --db $(DB) --buyer 212000-1355 --buyer-name "Exempelkommun" $(SAMPLE_DIR)/*
+
+run: sample-db
+	$(BIN)/datasette serve $(DB) --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/pytest -q
+
+bench: install
+	$(BIN)/python benchmarks/load_benchmark.py
+
+schema-doc: install
+	$(BIN)/openup schema-doc > docs/schema.md
+
+clean:
+	rm -rf $(VENV) databases/*.db $(SAMPLE_DIR)

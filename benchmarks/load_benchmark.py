@@ -1,0 +1,109 @@
+"""`make bench`: `openup load` end to end against `sqlite3 .import` of the same CSV.
+
+Generates a national-spec (v1.1) CSV of --rows rows, then times, in the same run:
+  baseline  sqlite3 CLI `.import` into a plain table (no types, no indexes, nothing else)
+  openup    `openup load` to an indexed, summarised, searchable database
+and prints both times, their ratio, rows per second and each process's peak memory (RSS).
+With --scale-rows it also loads a larger file to show that memory does not grow with size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from openup.sample import SPEC_V11, dot_amount
+from openup.synthetic import ACCOUNTS, BUYERS, make_suppliers, synthetic_municipality_orgnr
+
+TARGET_RATIO = 3.0
+TARGET_PEAK_MIB = 300
+
+
+def write_national_csv(path: Path, rows: int, seed: int) -> None:
+    """A v1.1 CSV of `rows` konteringar from 50 buyers over two years (fast, not the full model)."""
+    rng = random.Random(seed)
+    suppliers = make_suppliers(rng, 20_000)
+    named = list(BUYERS.values())
+    buyers = [(b.orgnr, b.name, b.kommun_id) for b in named]
+    buyers += [(synthetic_municipality_orgnr(n), f"Kommun {n}", f"{n:04d}") for n in range(44)]
+    units = [f"{n}00 - Nämnd {n}" for n in range(1, 15)]
+    days = [f"{y}-{m:02d}-{d:02d}" for y in (2022, 2023) for m in range(1, 13) for d in range(1, 29)]
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, delimiter=";", lineterminator="\n")
+        writer.writerow(SPEC_V11)
+        for n in range(rows):
+            buyer_id, buyer_name, kommun = buyers[n % len(buyers)]
+            supplier = suppliers[int(rng.paretovariate(1.2)) % len(suppliers)]
+            konto, text = ACCOUNTS[n % len(ACCOUNTS)]
+            ore = int(rng.lognormvariate(8.3, 1.5) * 100) * (-1 if n % 50 == 0 else 1)
+            writer.writerow((buyer_id, buyer_name, n // 2, supplier.name, supplier.id, konto, text,
+                             days[n % len(days)], units[n % len(units)], n // 2 + 10**6,
+                             dot_amount(ore), "", "AVT-1" if n % 3 == 0 else "", kommun, ""))
+
+
+def run_measured(command: list[str]) -> tuple[float, float]:
+    """(seconds, peak RSS in MiB) of one child process, which must succeed."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stdin=subprocess.PIPE)
+    process.stdin.close()
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"failed: {' '.join(command)}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def sqlite_import(csv_path: Path, db_path: Path) -> tuple[float, float]:
+    script = f".mode csv\n.separator ;\n.import {csv_path} leverantorsreskontra\n"
+    started = time.perf_counter()
+    process = subprocess.Popen(["sqlite3", str(db_path)], stdin=subprocess.PIPE)
+    process.stdin.write(script.encode())
+    process.stdin.close()
+    _, status, usage = os.wait4(process.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit("sqlite3 .import failed")
+    return time.perf_counter() - started, usage.ru_maxrss / 1024
+
+
+def openup_load(csv_path: Path, db_path: Path) -> tuple[float, float]:
+    openup = shutil.which("openup", path=str(Path(sys.executable).parent)) or "openup"
+    return run_measured([openup, "load", "--db", str(db_path), str(csv_path)])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--scale-rows", type=int, default=0,
+                        help="also load a file this large, to show memory does not grow")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    if shutil.which("sqlite3") is None:
+        raise SystemExit("the baseline needs the sqlite3 command (Debian package sqlite3)")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        sizes = [args.rows] + ([args.scale_rows] if args.scale_rows else [])
+        print(f"{'rows':>11} {'tool':<16} {'seconds':>8} {'rows/s':>10} {'peak MiB':>9}")
+        for rows in sizes:
+            csv_path = folder / f"leverantorsreskontra_{rows}.csv"
+            write_national_csv(csv_path, rows, args.seed)
+            base_s, base_mib = sqlite_import(csv_path, folder / f"baseline_{rows}.db")
+            ours_s, ours_mib = openup_load(csv_path, folder / f"openup_{rows}.db")
+            for tool, seconds, mib in (("sqlite3 .import", base_s, base_mib),
+                                       ("openup load", ours_s, ours_mib)):
+                print(f"{rows:>11,} {tool:<16} {seconds:>8.2f} {rows / seconds:>10,.0f} {mib:>9.0f}")
+            ratio = ours_s / base_s
+            print(f"{rows:>11,} ratio openup/sqlite3 = {ratio:.2f} (target <= {TARGET_RATIO}); "
+                  f"peak {ours_mib:.0f} MiB (target <= {TARGET_PEAK_MIB})")
+            csv_path.unlink()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Open Up: Swedish public bodies' supplier ledgers, loaded into one SQLite database."""

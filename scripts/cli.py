@@ -1,0 +1,159 @@
+"""The `openup` command: a thin layer over loader, reading, sample and schema."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from . import identifiers
+from .database import connect, ensure_schema
+from .loader import LOADED, REFUSED, FileResult, LoadOptions, load_file
+from .profiles import builtin_profiles
+from .reading import ReadOptions
+from .validation import validate_file
+
+_FILES = click.argument("files", nargs=-1, required=True,
+                        type=click.Path(exists=True, dir_okay=False, path_type=Path))
+
+
+def _buyer(ctx, param, value: str | None) -> str | None:
+    if value is None:
+        return None
+    kind, number = identifiers.classify_supplier_id(value)
+    if kind != identifiers.ORGANISATIONSNUMMER:
+        raise click.BadParameter(f"{value!r} är inget giltigt organisationsnummer (NNNNNN-NNNN)")
+    return number
+
+
+def _period(ctx, param, value: str | None) -> str | None:
+    if value is not None and not (len(value) == 7 and value[4] == "-"
+                                  and value[:4].isdigit() and 1 <= int(value[5:] or 0) <= 12):
+        raise click.BadParameter(f"{value!r}: väntade ÅÅÅÅ-MM")
+    return value
+
+
+def _profiles(name: str | None):
+    profiles = builtin_profiles()
+    if name is None:
+        return profiles
+    if name not in profiles:
+        raise click.BadParameter(f"okänd profil {name!r}; finns: {', '.join(profiles)}",
+                                 param_hint="--profile")
+    return {name: profiles[name]}
+
+
+def _read_options(f):
+    f = click.option("--profile", help="Tvinga en källprofil (annars känns den igen på rubrikerna).")(f)
+    f = click.option("--period", callback=_period,
+                     help="Månad ÅÅÅÅ-MM för filer utan datumkolumn och utan månad i filnamnet.")(f)
+    f = click.option("--buyer-name", help="Köparens namn, om filen inte anger det.")(f)
+    f = click.option("--buyer", callback=_buyer,
+                     help="Köparens organisationsnummer, om filen inte anger det.")(f)
+    return f
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Open Up: leverantörsreskontror från offentliga organisationer i en SQLite-databas."""
+
+
+@main.command()
+@click.option("--db", "db_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="SQLite-databasen att läsa in i (skapas om den saknas).")
+@click.option("--replace", is_flag=True, help="Läs in filer på nytt som redan är inlästa.")
+@click.option("--max-rejected", default=0.05, show_default=True, type=click.FloatRange(0, 1),
+              help="Största andel avvisade rader innan hela filen vägras.")
+@_read_options
+@_FILES
+def load(db_path: Path, replace: bool, max_rejected: float, buyer, buyer_name, period, profile,
+         files: tuple[Path, ...]) -> None:
+    """Läs in leverantörsreskontror (CSV, XLSX, JSON) i databasen, en transaktion per fil."""
+    profiles = _profiles(profile)
+    options = LoadOptions(buyer, buyer_name, period, profile, replace, max_rejected)
+    existed = db_path.exists()
+    with _open_database(db_path) as db:
+        results = [_load_with_progress(db, path, profiles, options) for path in files]
+    if not existed and not any(r.status == LOADED for r in results):
+        db_path.unlink(missing_ok=True)  # nothing was loaded: leave no empty database behind
+    for result in results:
+        click.echo(_summary_line(result), err=result.status == REFUSED)
+    sys.exit(1 if any(r.status == REFUSED for r in results) else 0)
+
+
+@contextmanager
+def _open_database(path: Path):
+    try:
+        db = connect(path)
+        db.conn.execute("BEGIN IMMEDIATE")
+        db.conn.execute("ROLLBACK")
+        ensure_schema(db)
+    except (sqlite3.Error, OSError) as error:
+        raise click.BadParameter(f"kan inte skriva databasen {path}: {error}",
+                                 param_hint="--db") from None
+    try:
+        yield db
+    finally:
+        db.conn.close()
+
+
+def _load_with_progress(db, path: Path, profiles, options: LoadOptions) -> FileResult:
+    if not sys.stderr.isatty():
+        return load_file(db, path, profiles, options)
+    with click.progressbar(length=_count_lines(path), label=path.name, file=sys.stderr) as bar:
+        return load_file(db, path, profiles, options, progress=bar.update)
+
+
+def _count_lines(path: Path) -> int:
+    with path.open("rb") as handle:
+        return max(1, sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b"")))
+
+
+def _summary_line(result: FileResult) -> str:
+    tally = result.tally
+    line = (f"{result.path.name}: {result.status}; lästa {tally.read}, inlästa {result.loaded}, "
+            f"avvisade {tally.rejected}, maskerade {tally.masked}, överhoppade {result.skipped}, "
+            f"{result.seconds:.2f} s")
+    return f"{line}\n  {result.message}" if result.message else line
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Skriv rapporten som JSON.")
+@_read_options
+@_FILES
+def validate(as_json: bool, buyer, buyer_name, period, profile, files: tuple[Path, ...]) -> None:
+    """Granska filer före publicering, utan databas: vad som känns igen, avvisas och maskeras."""
+    profiles = _profiles(profile)
+    options = ReadOptions(buyer, buyer_name, period, profile)
+    reports = [validate_file(path, profiles, options) for path in files]
+    if as_json:
+        click.echo(json.dumps([r.as_dict() for r in reports], ensure_ascii=False, indent=2))
+    else:
+        for report in reports:
+            click.echo(report.as_text())
+    sys.exit(1 if any(not r.acceptable for r in reports) else 0)
+
+
+@main.command()
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--rows", default=20_000, show_default=True, type=click.IntRange(min=10),
+              help="Ungefärligt antal rader totalt.")
+@click.option("--seed", default=1, show_default=True, type=int, help="Slumpfrö (samma frö, samma filer).")
+def sample(out_dir: Path, rows: int, seed: int) -> None:
+    """Skapa syntetiska men realistiska exportfiler i flera av de verkliga formaten."""
+    from .sample import write_samples
+
+    for path in write_samples(out_dir, rows, seed):
+        click.echo(str(path))
+
+
+@main.command("schema-doc")
+def schema_doc() -> None:
+    """Skriv docs/schema.md (tabeller och kolumner) till standard ut."""
+    from .schemadoc import render_schema_markdown
+
+    click.echo(render_schema_markdown(), nl=False)

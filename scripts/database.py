@@ -1,0 +1,77 @@
+"""Creating the published database's tables, indexes, full-text search and reference data."""
+
+from __future__ import annotations
+
+import csv
+import sqlite3
+from importlib import resources
+from pathlib import Path
+
+import sqlite_utils
+
+from .schema import DIRECT_AWARD_LIMITS, LEDGER, SCHEMA_VERSION, TABLES, Table
+
+_TYPES = {"TEXT": str, "INTEGER": int, "REAL": float}
+
+
+def connect(path: Path) -> sqlite_utils.Database:
+    """The database with transactions under our control (BEGIN/COMMIT issued explicitly)."""
+    connection = sqlite3.connect(path, isolation_level=None)
+    connection.execute("PRAGMA synchronous = NORMAL")
+    connection.execute("PRAGMA cache_size = -65536")  # 64 MiB: index builds stay in memory
+    connection.execute("PRAGMA temp_store = MEMORY")
+    return sqlite_utils.Database(connection)
+
+
+def index_name(table: Table, columns: tuple[str, ...]) -> str:
+    return f"idx_{table.name}_{'_'.join(columns)}"
+
+
+def create_indexes(db: sqlite_utils.Database, table: Table) -> None:
+    for columns in table.indexes:
+        db.execute(f"CREATE INDEX IF NOT EXISTS [{index_name(table, columns)}] "
+                   f"ON [{table.name}] ({', '.join(f'[{c}]' for c in columns)})")
+
+
+def drop_indexes(db: sqlite_utils.Database, table: Table) -> None:
+    for columns in table.indexes:
+        db.execute(f"DROP INDEX IF EXISTS [{index_name(table, columns)}]")
+
+
+def ensure_schema(db: sqlite_utils.Database) -> None:
+    """Create what is missing; an existing database is left as it is."""
+    if not db["databasinfo"].exists():
+        _create_tables(db)
+    for table in TABLES:
+        if table.fts and not db[table.name].detect_fts():
+            db[table.name].enable_fts(list(table.fts), create_triggers=True, tokenize="unicode61")
+
+
+def _create_tables(db: sqlite_utils.Database) -> None:
+    with db.conn:
+        db.conn.execute("BEGIN")
+        for table in TABLES:
+            db[table.name].create(
+                {c.name: _TYPES[c.type] for c in table.columns},
+                pk=table.pk[0] if len(table.pk) == 1 else table.pk,
+            )
+            create_indexes(db, table)
+        _insert_direct_award_limits(db)
+        db.conn.execute("INSERT INTO databasinfo VALUES ('schemaversion', ?)", [SCHEMA_VERSION])
+
+
+def _insert_direct_award_limits(db: sqlite_utils.Database) -> None:
+    text = (resources.files("openup") / "data" / "direktupphandlingsgranser.csv").read_text("utf-8")
+    rows = [
+        {**row, "till": row["till"] or None, "grans": float(row["grans"])}
+        for row in csv.DictReader(text.splitlines())
+    ]
+    columns = DIRECT_AWARD_LIMITS.column_names
+    db.conn.executemany(
+        f"INSERT INTO {DIRECT_AWARD_LIMITS.name} VALUES ({', '.join('?' * len(columns))})",
+        [[row[c] for c in columns] for row in rows],
+    )
+
+
+def ledger_is_empty(db: sqlite_utils.Database) -> bool:
+    return db.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {LEDGER.name})").fetchone()[0] == 1

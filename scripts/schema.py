@@ -1,0 +1,318 @@
+"""The published database's tables and columns: the contract between scripts/ and plugins/.
+
+One definition serves three readers: the loader creates the tables from it, `openup schema-doc`
+writes docs/schema.md from it, and the instance's metadata is checked against it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str  # SQLite type: TEXT, INTEGER, REAL
+    sv: str
+    en: str
+    unit: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    sv: str
+    en: str
+    columns: tuple[Column, ...]
+    pk: tuple[str, ...] = ()
+    indexes: tuple[tuple[str, ...], ...] = ()
+    fts: tuple[str, ...] = ()
+    not_null: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+def C(name: str, type_: str, sv: str, en: str, unit: str = "") -> Column:
+    return Column(name, type_, sv, en, unit)
+
+
+_BUYER_ID = C("kopare_id", "TEXT", "Köparens organisationsnummer (NNNNNN-NNNN)",
+              "Buyer's organisation number (NNNNNN-NNNN)")
+_SUPPLIER_KEY = C("leverantor_nyckel", "TEXT",
+                  "Leverantörens nyckel: organisations- eller momsnummer, annars namnet",
+                  "Supplier key: organisation or VAT number, else the name")
+_MONTH = C("manad", "TEXT", "Bokföringsmånad (ÅÅÅÅ-MM)", "Booking month (YYYY-MM)")
+_YEAR = C("ar", "INTEGER", "Bokföringsår", "Booking year")
+_SUM = C("summa", "REAL", "Summa nettobelopp exklusive moms", "Sum of net amounts excluding VAT", "SEK")
+_ROWS = C("rader", "INTEGER", "Antal konteringsrader", "Number of kontering rows")
+_FIRST = C("forsta_datum", "TEXT", "Första bokföringsdatum", "First booking date")
+_LAST = C("sista_datum", "TEXT", "Sista bokföringsdatum", "Last booking date")
+
+LEDGER = Table(
+    "leverantorsreskontra",
+    "Leverantörsreskontra: en rad per kontering, belopp exklusive moms, enligt den nationella "
+    "specifikationen v1.1",
+    "Supplier ledger: one row per kontering (account posting), amounts excluding VAT, following "
+    "the national specification v1.1",
+    (
+        C("id", "INTEGER", "Radens nummer i databasen", "Row number in the database"),
+        _BUYER_ID,
+        C("kopare", "TEXT", "Köparens namn", "Buyer's name"),
+        C("verifikationsnummer", "TEXT",
+          "Verifikationsnummer: ange det när du begär ut fakturan",
+          "Voucher number: quote it to request the invoice"),
+        C("leverantor", "TEXT", "Leverantörens namn (enskilda näringsidkare maskerade)",
+          "Supplier's name (sole traders masked)"),
+        C("leverantor_id", "TEXT",
+          "Leverantörens identitet: organisationsnummer NNNNNN-NNNN, momsnummer eller internt "
+          "nummer; tomt för enskilda näringsidkare",
+          "Supplier id: organisation number NNNNNN-NNNN, VAT or internal number; empty for sole "
+          "traders"),
+        C("konto_nr", "TEXT", "Kontonummer", "Account number"),
+        C("konto_text", "TEXT", "Kontots benämning", "Account name"),
+        C("bokforingsdatum", "TEXT",
+          "Bokföringsdatum (ÅÅÅÅ-MM-DD; den 1:a när bara månaden är känd, se datum_precision)",
+          "Booking date (YYYY-MM-DD; the 1st when only the month is known, see datum_precision)"),
+        C("forvaltning", "TEXT", "Förvaltning eller enhet", "Department or unit"),
+        C("fakturanummer", "TEXT", "Leverantörens fakturanummer", "Supplier's invoice number"),
+        C("nettobelopp", "REAL", "Konterat belopp exklusive moms; negativt för kreditfakturor",
+          "Posted amount excluding VAT; negative for credit notes", "SEK"),
+        C("grund", "TEXT", "Grund för upphandlingen", "Procurement basis"),
+        C("avtal", "TEXT", "Avtalsreferens", "Contract reference"),
+        C("kommun_id", "TEXT", "Kommunkod (SCB)", "Municipality code (Statistics Sweden)"),
+        C("s_kod_nr", "TEXT", "S-kod", "S-code"),
+        C("leverantor_id_typ", "TEXT",
+          "Typ av leverantörsidentitet: organisationsnummer, personnummer, samordningsnummer, "
+          "maskerat, utlandskt_momsnummer, internt, ogiltigt, saknas eller flera",
+          "Kind of supplier id: organisationsnummer, personnummer, samordningsnummer, maskerat, "
+          "utlandskt_momsnummer, internt, ogiltigt, saknas or flera"),
+        _SUPPLIER_KEY,
+        C("datum_precision", "TEXT", "Datumets precision: dag eller manad",
+          "Precision of the date: dag (day) or manad (month)"),
+        C("maskerad", "INTEGER", "1 om personuppgifter maskerades på raden",
+          "1 if personal data was masked on the row"),
+        C("kallfil_id", "INTEGER", "Källfilen (kallfiler.id)", "Source file (kallfiler.id)"),
+        C("kallrad", "INTEGER", "Rad i källfilen (rad, bladrad eller objektets nummer)",
+          "Line in the source file (line, sheet row or object number)"),
+    ),
+    pk=("id",),
+    indexes=(
+        ("kopare_id", "bokforingsdatum"),
+        ("leverantor_nyckel", "bokforingsdatum"),
+        ("leverantor_id",),
+        ("konto_nr",),
+        ("verifikationsnummer",),
+    ),
+)
+
+SOURCE_FILES = Table(
+    "kallfiler",
+    "Inlästa källfiler: en rad per fil, med hur många rader som lästes, lästes in, avvisades och "
+    "maskerades",
+    "Loaded source files: one row per file with lines read, loaded, rejected and masked",
+    (
+        C("id", "INTEGER", "Filens nummer", "File number"),
+        C("filnamn", "TEXT", "Filens namn", "File name"),
+        C("sha256", "TEXT", "SHA-256 av filens innehåll", "SHA-256 of the file's bytes"),
+        C("profil", "TEXT", "Källprofil som tolkade rubrikerna", "Source profile that mapped the header"),
+        C("format", "TEXT", "csv, xlsx eller json", "csv, xlsx or json"),
+        C("teckenkodning", "TEXT", "Upptäckt teckenkodning", "Detected encoding"),
+        C("avgransare", "TEXT", "Fältavgränsare (csv)", "Field delimiter (csv)"),
+        C("blad", "TEXT", "Arbetsblad (xlsx)", "Worksheet (xlsx)"),
+        C("period", "TEXT", "Period (ÅÅÅÅ-MM) från filnamnet eller --period",
+          "Period (YYYY-MM) from the file name or --period"),
+        C("rader_lasta", "INTEGER", "Lästa datarader", "Data lines read"),
+        C("rader_inlasta", "INTEGER", "Inlästa rader", "Rows loaded"),
+        C("rader_avvisade", "INTEGER", "Avvisade rader (se avvisade_rader)",
+          "Rejected lines (see avvisade_rader)"),
+        C("rader_maskerade", "INTEGER", "Rader där personuppgifter maskerades",
+          "Rows where personal data was masked"),
+        C("summa", "REAL", "Summa av inlästa belopp", "Sum of loaded amounts", "SEK"),
+        C("forsta_id", "INTEGER", "Första radens id i leverantorsreskontra",
+          "First row id in leverantorsreskontra"),
+        C("sista_id", "INTEGER", "Sista radens id i leverantorsreskontra",
+          "Last row id in leverantorsreskontra"),
+        C("saknade_kolumner", "TEXT", "Obligatoriska kolumner som filen saknar",
+          "Mandatory columns the file lacks"),
+        C("inlast", "TEXT", "Tidpunkt för inläsningen (UTC)", "Time of loading (UTC)"),
+        C("sekunder", "REAL", "Inläsningens längd", "Duration of the load", "s"),
+    ),
+    pk=("id",),
+    indexes=(("sha256",),),
+)
+
+REJECTED = Table(
+    "avvisade_rader",
+    "Avvisade rader: varje rad som inte kunde läsas in, med fil, rad, kolumn och orsak",
+    "Rejected lines: every line that could not be loaded, with file, line, column and reason",
+    (
+        C("id", "INTEGER", "Nummer", "Number"),
+        C("kallfil_id", "INTEGER", "Källfilen (kallfiler.id)", "Source file (kallfiler.id)"),
+        C("rad", "INTEGER", "Rad i källfilen", "Line in the source file"),
+        C("kolumn", "TEXT", "Kolumnen som felade", "Column at fault"),
+        C("orsak", "TEXT", "Orsak", "Reason"),
+        C("innehall", "TEXT", "Radens innehåll (personnummer maskerade)",
+          "The line's content (personal numbers masked)"),
+    ),
+    pk=("id",),
+    indexes=(("kallfil_id",),),
+)
+
+BUYERS = Table(
+    "kopare",
+    "Köpare: myndigheter, kommuner och regioner i databasen",
+    "Buyers: the agencies, municipalities and regions in the database",
+    (
+        _BUYER_ID,
+        C("kopare", "TEXT", "Köparens namn", "Buyer's name"),
+        C("typ", "TEXT", "kommun, region, statlig myndighet eller annan offentlig organisation",
+          "Municipality, region, state agency or other public body"),
+        C("kommun_id", "TEXT", "Kommunkod (SCB)", "Municipality code (Statistics Sweden)"),
+        _FIRST, _LAST, _ROWS, _SUM,
+    ),
+    pk=("kopare_id",),
+)
+
+SUPPLIERS = Table(
+    "leverantorer",
+    "Leverantörer med organisations- eller momsnummer, med det vanligaste namnet",
+    "Suppliers with an organisation or VAT number, under their most common name",
+    (
+        C("leverantor_id", "TEXT", "Organisationsnummer (NNNNNN-NNNN) eller momsnummer",
+          "Organisation number (NNNNNN-NNNN) or VAT number"),
+        C("leverantor", "TEXT", "Vanligaste namnet", "Most common name"),
+        C("leverantor_id_typ", "TEXT", "organisationsnummer eller utlandskt_momsnummer",
+          "organisationsnummer or utlandskt_momsnummer"),
+        C("namnvarianter", "TEXT", "Alla namn som setts, åtskilda med ' | '",
+          "Every name seen, separated by ' | '"),
+        _FIRST, _LAST, _ROWS, _SUM,
+    ),
+    pk=("leverantor_id",),
+    fts=("leverantor", "namnvarianter"),
+)
+
+SUPPLIER_NAMES = Table(
+    "leverantorsnamn",
+    "Varje namn en leverantör har publicerats under",
+    "Every name a supplier has been published under",
+    (
+        C("leverantor_id", "TEXT", "Leverantörens identitet", "Supplier id"),
+        C("leverantor", "TEXT", "Namnet", "The name"),
+        _ROWS,
+    ),
+    pk=("leverantor_id", "leverantor"),
+)
+
+ACCOUNTS = Table(
+    "konton",
+    "Konton per köpare med den vanligaste benämningen",
+    "Accounts per buyer with their most common name",
+    (
+        _BUYER_ID,
+        C("konto_nr", "TEXT", "Kontonummer", "Account number"),
+        C("konto_text", "TEXT", "Vanligaste benämningen", "Most common name"),
+        _ROWS, _SUM,
+    ),
+    pk=("kopare_id", "konto_nr"),
+    fts=("konto_nr", "konto_text"),
+)
+
+BUYER_SUPPLIER_MONTH = Table(
+    "kopare_leverantor_manad",
+    "Summering per köpare, leverantör och månad",
+    "Totals per buyer, supplier and month",
+    (
+        _BUYER_ID, _SUPPLIER_KEY,
+        C("leverantor", "TEXT", "Leverantörens namn", "Supplier's name"),
+        _MONTH, _YEAR, _SUM, _ROWS,
+        C("rader_med_avtal", "INTEGER", "Rader med avtalsreferens", "Rows with a contract reference"),
+    ),
+    pk=("kopare_id", "leverantor_nyckel", "manad"),
+    indexes=(("leverantor_nyckel", "manad"), ("ar", "kopare_id")),
+)
+
+BUYER_ACCOUNT_MONTH = Table(
+    "kopare_konto_manad",
+    "Summering per köpare, konto och månad",
+    "Totals per buyer, account and month",
+    (
+        _BUYER_ID,
+        C("konto_nr", "TEXT", "Kontonummer", "Account number"),
+        C("konto_text", "TEXT", "Kontots benämning", "Account name"),
+        _MONTH, _YEAR, _SUM, _ROWS,
+    ),
+    pk=("kopare_id", "konto_nr", "konto_text", "manad"),
+    indexes=(("ar", "kopare_id"),),
+)
+
+BUYER_UNIT_MONTH = Table(
+    "kopare_forvaltning_manad",
+    "Summering per köpare, förvaltning och månad",
+    "Totals per buyer, department and month",
+    (
+        _BUYER_ID,
+        C("forvaltning", "TEXT", "Förvaltning", "Department"),
+        _MONTH, _YEAR, _SUM, _ROWS,
+    ),
+    pk=("kopare_id", "forvaltning", "manad"),
+    indexes=(("ar", "kopare_id"),),
+)
+
+INVOICES = Table(
+    "fakturor",
+    "Fakturor: konteringsrader summerade per köpare, leverantör, fakturanummer och datum",
+    "Invoices: kontering rows summed per buyer, supplier, invoice number and date",
+    (
+        C("id", "INTEGER", "Nummer", "Number"),
+        _BUYER_ID, _SUPPLIER_KEY,
+        C("fakturanyckel", "TEXT",
+          "Fakturanummer, annars verifikationsnummer, annars radens id",
+          "Invoice number, else voucher number, else the row id"),
+        C("bokforingsdatum", "TEXT", "Bokföringsdatum", "Booking date"),
+        C("datum_precision", "TEXT", "dag eller manad", "dag (day) or manad (month)"),
+        _YEAR,
+        C("summa", "REAL", "Fakturans summa exklusive moms", "Invoice total excluding VAT", "SEK"),
+        C("konteringar", "INTEGER", "Antal konteringsrader", "Number of kontering rows"),
+        C("har_avtal", "INTEGER", "1 om någon rad har avtalsreferens", "1 if any row has a contract"),
+        C("kallfil_id", "INTEGER", "Källfilen", "Source file"),
+        C("forsta_rad_id", "INTEGER", "Första raden i leverantorsreskontra",
+          "First row in leverantorsreskontra"),
+    ),
+    pk=("id",),
+    indexes=(("kopare_id", "ar", "summa"), ("leverantor_nyckel", "kopare_id"), ("kallfil_id",)),
+)
+
+DIRECT_AWARD_LIMITS = Table(
+    "direktupphandlingsgranser",
+    "Direktupphandlingsgränser per period och lag, kronor exklusive moms, med källa",
+    "Direct-award limits per period and law, SEK excluding VAT, with source",
+    (
+        C("fran", "TEXT", "Gäller från (datum)", "Valid from (date)"),
+        C("till", "TEXT", "Gäller till och med (datum; tomt = tills vidare)",
+          "Valid until (date; empty = until further notice)"),
+        C("lag", "TEXT", "LOU, LUF eller LUK", "LOU, LUF or LUK"),
+        C("grans", "REAL", "Gränsen exklusive moms", "The limit excluding VAT", "SEK"),
+        C("kalla", "TEXT", "Källa", "Source"),
+    ),
+    pk=("fran", "lag"),
+)
+
+BUILD_INFO = Table(
+    "databasinfo",
+    "Om databasen: schemaversion och senaste inläsning",
+    "About the database: schema version and latest load",
+    (
+        C("nyckel", "TEXT", "Nyckel", "Key"),
+        C("varde", "TEXT", "Värde", "Value"),
+    ),
+    pk=("nyckel",),
+)
+
+TABLES: tuple[Table, ...] = (
+    LEDGER, SOURCE_FILES, REJECTED, BUYERS, SUPPLIERS, SUPPLIER_NAMES, ACCOUNTS,
+    BUYER_SUPPLIER_MONTH, BUYER_ACCOUNT_MONTH, BUYER_UNIT_MONTH, INVOICES,
+    DIRECT_AWARD_LIMITS, BUILD_INFO,
+)
+SCHEMA_VERSION = "1"

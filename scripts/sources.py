@@ -1,0 +1,192 @@
+"""Opening a published file: what it is (CSV, XLSX, JSON), its encoding, and its rows.
+
+A file is read as one or more *candidate tables* (a CSV with each plausible delimiter, an
+XLSX sheet by sheet); recognise.py picks the candidate whose header fits a profile.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import hashlib
+import json
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from charset_normalizer import from_bytes
+
+from .errors import FileRefused
+
+Row = tuple[int, list[str]]  # (line, sheet row or object number; the fields as text)
+
+_HEAD_BYTES = 64 * 1024
+_CHUNK = 1024 * 1024
+_DELIMITERS = (";", ",", "\t")
+_LEGACY_ENCODINGS = ["cp1252", "cp850"]
+
+
+@dataclass
+class Candidate:
+    label: str  # the delimiter or the sheet name
+    rows: Callable[[], Iterator[Row]]
+    where: Callable[[int], int | str]  # a location as shown in messages
+
+
+@dataclass
+class Source:
+    path: Path
+    format: str
+    sha256: str
+    encoding: str | None
+    candidates: list[Candidate]
+
+
+def _hash_and_check_utf8(path: Path) -> tuple[str, bool]:
+    digest, decoder, valid = hashlib.sha256(), codecs.getincrementaldecoder("utf-8")(), True
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+            if valid:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    valid = False
+    if valid:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            valid = False
+    return digest.hexdigest(), valid
+
+
+def _text_encoding(path: Path, head: bytes, utf8_valid: bool) -> str:
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if b"\x00" in head:
+        raise FileRefused(str(path), "filen är binär (innehåller NUL-tecken), inte text")
+    if utf8_valid:
+        return "utf-8"
+    guess = from_bytes(head, cp_isolation=_LEGACY_ENCODINGS).best()
+    if guess is None:
+        raise FileRefused(str(path), "okänd teckenkodning: varken UTF-8, UTF-16 eller cp1252")
+    return guess.encoding
+
+
+def _refuse_markup_and_binary(path: Path, text: str) -> None:
+    start = text.lstrip()[:200].casefold()
+    if start.startswith(("<!doctype html", "<html")) or "<html" in start:
+        raise FileRefused(str(path), "filen är en HTML-sida (en felsida sparad som datafil?), "
+                                     "inte en leverantörsreskontra", line=1)
+    if start.startswith(("<?xml", "<rdf", "<")):
+        raise FileRefused(str(path), "filen är XML/RDF, inte CSV, XLSX eller JSON", line=1)
+    controls = sum(1 for c in text if ord(c) < 32 and c not in "\t\r\n")
+    if controls > len(text) / 100:
+        raise FileRefused(str(path), "filen ser binär ut (kontrolltecken), inte som text")
+
+
+def open_source(path: Path) -> Source:
+    """Inspect path and return its candidate tables; refuse what is not a ledger file."""
+    with path.open("rb") as handle:
+        head = handle.read(_HEAD_BYTES)
+    if not head.strip():
+        raise FileRefused(str(path), "filen är tom")
+    sha256, utf8_valid = _hash_and_check_utf8(path)
+    if head.startswith(b"PK\x03\x04") or path.suffix.casefold() in (".xlsx", ".xlsm"):
+        return Source(path, "xlsx", sha256, None, _xlsx_candidates(path))
+    encoding = _text_encoding(path, head, utf8_valid)
+    text = head.decode(encoding, errors="replace")
+    _refuse_markup_and_binary(path, text)
+    if text.lstrip("\ufeff \r\n\t").startswith(("[", "{")):
+        return Source(path, "json", sha256, encoding, [_json_candidate(path, encoding)])
+    return Source(path, "csv", sha256, encoding,
+                  [_csv_candidate(path, encoding, d) for d in _DELIMITERS])
+
+
+def _csv_candidate(path: Path, encoding: str, delimiter: str) -> Candidate:
+    def rows() -> Iterator[Row]:
+        with path.open(encoding=encoding, newline="", errors="strict") as handle:
+            reader = csv.reader(handle, delimiter=delimiter, strict=True)
+            start = 1
+            try:
+                for fields in reader:
+                    if any(f.strip() for f in fields):
+                        yield start, fields
+                    start = reader.line_num + 1
+            except csv.Error as error:
+                raise FileRefused(str(path), f"felaktig citering ({error}): ett citattecken "
+                                  "som inte avslutas eller står mitt i ett fält", line=start) from None
+            except UnicodeDecodeError as error:
+                raise FileRefused(str(path), f"tecken som inte kan läsas som {encoding}: "
+                                  f"{error.reason}", line=reader.line_num + 1) from None
+
+    return Candidate(delimiter, rows, lambda line: line)
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _xlsx_candidates(path: Path) -> list[Candidate]:
+    from openpyxl import load_workbook
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            if archive.testzip() is not None:
+                raise zipfile.BadZipFile("checksum")
+        workbook = load_workbook(path, read_only=True, data_only=True)
+        names = workbook.sheetnames
+        workbook.close()
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+        raise FileRefused(str(path), f"trasig eller trunkerad xlsx-fil ({error})") from None
+
+    def sheet_candidate(name: str) -> Candidate:
+        def rows() -> Iterator[Row]:
+            book = load_workbook(path, read_only=True, data_only=True)
+            try:
+                for number, values in enumerate(book[name].iter_rows(values_only=True), start=1):
+                    fields = [_cell_text(v) for v in values]
+                    if any(f.strip() for f in fields):
+                        yield number, fields
+            finally:
+                book.close()
+
+        return Candidate(name, rows, lambda row: f"blad '{name}' rad {row}")
+
+    return [sheet_candidate(n) for n in names]
+
+
+def _json_candidate(path: Path, encoding: str) -> Candidate:
+    try:
+        data = json.loads(path.read_text(encoding=encoding).lstrip("\ufeff"))
+    except json.JSONDecodeError as error:
+        raise FileRefused(str(path), f"ogiltig JSON: {error.msg}", line=error.lineno,
+                          column=f"tecken {error.colno}") from None
+    objects = data.get("results") if isinstance(data, dict) else data
+    if not isinstance(objects, list):
+        raise FileRefused(str(path), 'väntade en lista av objekt eller {"results": [...]}')
+    keys: dict[str, None] = {}
+    for number, item in enumerate(objects, start=1):
+        if not isinstance(item, dict):
+            raise FileRefused(str(path), "väntade ett objekt", line=f"objekt {number}")
+        keys.update(dict.fromkeys(item))
+    header = list(keys)
+
+    def rows() -> Iterator[Row]:
+        yield 0, header
+        for number, item in enumerate(objects, start=1):
+            yield number, [_cell_text(item.get(k)) for k in header]
+
+    return Candidate("json", rows, lambda number: f"objekt {number}")
