@@ -15,19 +15,20 @@ from pathlib import Path
 
 import sqlite_utils
 
-from . import summaries
 from .database import create_indexes, drop_indexes, ledger_is_empty
 from .errors import FileRefused
 from .profiles import Profile
 from .reading import DEFAULT_MAX_REJECTED_SHARE, ReadOptions, Rejection, Tally, read_ledger
 from .records import ROW_COLUMNS
-from .schema import LEDGER
+from .schema import INVOICES, LEDGER
+from .summaries import FileAggregates, aggregate_rows
 
 LOADED, SKIPPED, REFUSED = "inläst", "överhoppad", "vägrad"
 _BATCH = 20_000
-_INSERT_ROW = (f"INSERT INTO leverantorsreskontra ({', '.join((*ROW_COLUMNS, 'kallfil_id', 'kallrad'))}) "
+_BULK_TABLES = (LEDGER, INVOICES)
+_INSERT_ROW = (f"INSERT INTO {{schema}}.leverantorsreskontra ({', '.join((*ROW_COLUMNS, 'kallfil_id', 'kallrad'))}) "
                f"VALUES ({', '.join('?' * (len(ROW_COLUMNS) + 2))})")
-_INSERT_REJECTED = ("INSERT INTO avvisade_rader (kallfil_id, rad, kolumn, orsak, innehall) "
+_INSERT_REJECTED = ("INSERT INTO {schema}.avvisade_rader (kallfil_id, rad, kolumn, orsak, innehall) "
                     "VALUES (?, ?, ?, ?, ?)")
 # The columns that make two rows the same row, whatever file they came in.
 _ROW_IDENTITY = ", ".join(ROW_COLUMNS)
@@ -89,11 +90,12 @@ def load_file(db: sqlite_utils.Database, path: Path, profiles: dict[str, Profile
 def _load_in_transaction(db, path, reading, options, earlier, progress) -> FileResult:
     conn = db.conn
     for file_id, _name, first, last, _sha in earlier:
-        summaries.remove_file(conn, file_id, first, last)
+        _remove_file(conn, file_id, first, last)
     fresh = ledger_is_empty(db)
-    last_before = conn.execute("SELECT coalesce(max(id), 0) FROM leverantorsreskontra").fetchone()[0]
     if fresh:  # building indexes once after a bulk insert beats updating them row by row
-        drop_indexes(db, LEDGER)
+        for table in _BULK_TABLES:
+            drop_indexes(db, table)
+    last_before = conn.execute("SELECT coalesce(max(id), 0) FROM leverantorsreskontra").fetchone()[0]
     file_id = conn.execute(
         "INSERT INTO kallfiler (filnamn, sha256, profil, format, teckenkodning, avgransare, blad, "
         "period, saknade_kolumner, inlast) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -103,45 +105,64 @@ def _load_in_transaction(db, path, reading, options, earlier, progress) -> FileR
          dt.datetime.now(dt.UTC).isoformat(timespec="seconds")],
     ).lastrowid
     result = FileResult(path, LOADED)
+    aggregates = FileAggregates(conn, file_id)
+    _stream_into(conn, "main", reading.lines(), file_id, result.tally, aggregates, progress)
     tally = result.tally
-    rows: list[tuple] = []
-    rejected: list[tuple] = []
-    total_ore = 0
-    for line, outcome in reading.lines():
-        tally.count(outcome)
-        if isinstance(outcome, Rejection):
-            rejected.append((file_id, line, outcome.column, outcome.reason, outcome.content))
-            continue
-        rows.append((*outcome, file_id, line))
-        total_ore += round(outcome[10] * 100)
-        if len(rows) >= _BATCH:
-            conn.executemany(_INSERT_ROW, rows)
-            progress(len(rows))
-            rows.clear()
-    conn.executemany(_INSERT_ROW, rows)
-    conn.executemany(_INSERT_REJECTED, rejected)
-    progress(len(rows))
     refusal = tally.refusal(path, options.max_rejected_share)
     if refusal:
         raise refusal
     first, last = last_before + 1, last_before + tally.loaded
+    aggregates.write_invoices()
     if fresh:
-        create_indexes(db, LEDGER)
-    duplicate_of = _same_rows_loaded_as(conn, first, last, tally.loaded, total_ore)
+        for table in _BULK_TABLES:
+            create_indexes(db, table)
+    duplicate_of = _same_rows_loaded_as(conn, first, last, tally.loaded, tally.total_ore)
     if duplicate_of:
         result.status, result.message = SKIPPED, f"samma rader som redan inlästa {duplicate_of}"
         result.skipped = tally.loaded
         return result
     conn.execute("UPDATE kallfiler SET rader_lasta = ?, rader_inlasta = ?, rader_avvisade = ?, "
                  "rader_maskerade = ?, summa = ?, forsta_id = ?, sista_id = ? WHERE id = ?",
-                 [tally.read, tally.loaded, tally.rejected, tally.masked, total_ore / 100,
+                 [tally.read, tally.loaded, tally.rejected, tally.masked, tally.total_ore / 100,
                   first if tally.loaded else None, last if tally.loaded else None, file_id])
-    summaries.add_file(conn, file_id, first, last)
-    summaries.refresh_references(conn)
+    aggregates.write(conn, file_id, sign=1)
     conn.execute("INSERT INTO databasinfo VALUES ('senast_inlast', ?) "
                  "ON CONFLICT DO UPDATE SET varde = excluded.varde",
                  [dt.datetime.now(dt.UTC).isoformat(timespec="seconds")])
     return result
+
+
+def _stream_into(conn, schema: str, lines, file_id: int, tally: Tally,
+                 aggregates: FileAggregates, progress=lambda n: None) -> None:
+    """Write lines (normalised rows and rejections) into schema's tables, counting them."""
+    insert_row = _INSERT_ROW.format(schema=schema)
+    rows: list[tuple] = []
+    rejected: list[tuple] = []
+    for line, outcome in lines:
+        tally.count(outcome)
+        if isinstance(outcome, Rejection):
+            rejected.append((file_id, line, outcome.column, outcome.reason, outcome.content))
+            continue
+        rows.append((*outcome, file_id, line))
+        aggregates.add(outcome, line)
+        if len(rows) >= _BATCH:
+            conn.executemany(insert_row, rows)
+            progress(len(rows))
+            rows.clear()
+    conn.executemany(insert_row, rows)
+    conn.executemany(_INSERT_REJECTED.format(schema=schema), rejected)
+    progress(len(rows))
+
+
+def _remove_file(conn, file_id: int, first: int | None, last: int | None) -> None:
+    """Take an earlier load of a file out of the ledger and the summaries (for --replace)."""
+    if first is not None and last is not None:
+        rows = conn.execute(f"SELECT {_ROW_IDENTITY}, kallrad FROM leverantorsreskontra "
+                            "WHERE id BETWEEN ? AND ?", [first, last])
+        aggregate_rows(rows).write(conn, file_id, sign=-1)
+        conn.execute("DELETE FROM leverantorsreskontra WHERE id BETWEEN ? AND ?", [first, last])
+    conn.execute("DELETE FROM avvisade_rader WHERE kallfil_id = ?", [file_id])
+    conn.execute("DELETE FROM kallfiler WHERE id = ?", [file_id])
 
 
 def _same_rows_loaded_as(conn, first, last, count: int, total_ore: int) -> str | None:

@@ -14,7 +14,7 @@ from .errors import FileRefused
 from .identifiers import mask_personal_numbers
 from .profiles import MANDATORY_COLUMNS, Profile
 from .recognise import Recognised, recognise
-from .records import FileContext, Rejected, RowNormaliser
+from .records import AMOUNT, FileContext, Rejected, RowNormaliser
 from .sources import Source, open_source
 from .values import period_from_file_name
 
@@ -47,6 +47,7 @@ class Tally:
     read: int = 0
     rejected: int = 0
     masked: int = 0
+    total_ore: int = 0  # sum of the amounts of the rows that were not rejected
     reasons: Counter = field(default_factory=Counter)
     examples: list[Rejection] = field(default_factory=list)
 
@@ -64,6 +65,7 @@ class Tally:
                 self.examples.append(outcome)
         else:
             self.masked += outcome[-1]
+            self.total_ore += round(outcome[AMOUNT] * 100)
 
     def refusal(self, path: Path, max_share: float) -> FileRefused | None:
         """Why the file as a whole must be refused, if it must."""
@@ -103,10 +105,11 @@ class LedgerReading:
         for location, fields in candidate.rows():
             if location <= header_at:
                 continue
+            width = len(fields)  # the normaliser appends to fields
             try:
                 yield location, normalise(fields)
             except Rejected as rejected:
-                content, masked = mask_personal_numbers(joiner.join(fields))
+                content, masked = mask_personal_numbers(joiner.join(fields[:width]))
                 yield location, Rejection(location, candidate.where(location), rejected.column,
                                           rejected.reason, content, masked)
 

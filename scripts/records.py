@@ -1,9 +1,15 @@
-"""One published line in, one normalised ledger row out (or the reason it was rejected)."""
+"""One published line in, one normalised ledger row out (or the reason it was rejected).
+
+This is the loader's hot loop (millions of lines). Most fields repeat (buyers, suppliers,
+accounts, dates, departments), so each is normalised once per distinct value and cached for
+the file; only amounts and invoice/voucher numbers are handled line by line.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from functools import lru_cache
+from operator import itemgetter
 
 from . import identifiers as ids
 from .profiles import HeaderMatch
@@ -16,8 +22,11 @@ ROW_COLUMNS = (
     "avtal", "kommun_id", "s_kod_nr", "leverantor_id_typ", "leverantor_nyckel",
     "datum_precision", "maskerad",
 )
+AMOUNT = ROW_COLUMNS.index("nettobelopp")
+_SOURCE_COLUMNS = (*ROW_COLUMNS[:15], "valuta")
 _KEYED_BY_ID = (ids.ORGANISATIONSNUMMER, ids.FOREIGN_VAT)
 _SEK = frozenset({"", "sek", "kr"})
+_PLAIN_AMOUNT = re.compile(r"-?[0-9]+(?:\.[0-9]{1,2})?")
 
 
 class Rejected(Exception):
@@ -36,16 +45,15 @@ class FileContext:
     municipality: str | None = None  # kommun_id of the publisher, from its profile
 
 
-@lru_cache(maxsize=200_000)
 def clean_text(text: str) -> tuple[str, int]:
     """Trimmed text with personal numbers masked, and how many were."""
     return ids.mask_personal_numbers(text.strip())
 
 
-@lru_cache(maxsize=10_000)
-def buyer_id(text: str) -> str | None:
-    kind, value = ids.classify_supplier_id(text)
-    return value if kind == ids.ORGANISATIONSNUMMER else None
+def _clean_number(text: str) -> tuple[str, int]:
+    if len(text) < 10 and text.isalnum():
+        return text, 0  # too short to hold a personnummer, nothing to repair
+    return clean_text(repair_invoice_number(text))
 
 
 class RowNormaliser:
@@ -53,100 +61,127 @@ class RowNormaliser:
 
     def __init__(self, match: HeaderMatch, context: FileContext):
         self.width = len(match.header)
+        # A column the file lacks is read from one empty field appended to every line.
+        self.pick = itemgetter(*(match.positions.get(c, self.width) for c in _SOURCE_COLUMNS))
         self.internal_ids = match.profile.internal_supplier_ids
         self.context = context
-        get = match.positions.get
-        self.at = {column: get(column) for column in (*ROW_COLUMNS[:15], "valuta")}
         self.period_date = f"{context.period}-01" if context.period else None
         self.municipality = context.municipality or ""
         self.amounts_seen = 0  # öre, to recognise a trailing sum row (Unit4 Agresso)
+        self.buyers: dict[tuple[str, str], tuple[str, str]] = {}
+        self.suppliers: dict[tuple[str, str], tuple[str, str | None, str, str, int]] = {}
+        self.accounts: dict[tuple[str, str], tuple[str, str, int]] = {}
+        self.dates: dict[str, tuple[str, str]] = {}
+        self.texts: dict[str, tuple[str, int]] = {}
 
-    def _field(self, fields: list[str], column: str) -> str:
-        index = self.at[column]
-        return fields[index] if index is not None and index < len(fields) else ""
+    def __call__(self, fields: list[str]) -> tuple:
+        if len(fields) != self.width:
+            self._check_width(fields)
+            fields = fields[: self.width]
+        fields.append("")
+        (kid, kname, voucher, name, sid, konto, ktext, date, unit, invoice, amount_text,
+         basis, contract, municipality, scode, currency) = self.pick(fields)
+        if currency and currency.strip().casefold() not in _SEK:
+            raise Rejected("valuta", f"beloppet är i {currency.strip()}, inte i kronor")
+        amount = self._amount(amount_text)
+        supplier = self.suppliers.get((name, sid)) or self._supplier(name, sid, amount)
+        buyer = self.buyers.get((kid, kname)) or self._buyer(kid, kname)
+        day = self.dates.get(date) or self._date(date)
+        account = self.accounts.get((konto, ktext)) or self._account(konto, ktext)
+        texts = self.texts
+        unit_ = texts.get(unit) or self._text(unit)
+        basis_ = texts.get(basis) or self._text(basis)
+        contract_ = texts.get(contract) or self._text(contract)
+        municipality_ = texts.get(municipality) or self._text(municipality)
+        scode_ = texts.get(scode) or self._text(scode)
+        invoice_ = _clean_number(invoice)
+        voucher_ = _clean_number(voucher)
+        masked = (supplier[4] + account[2] + unit_[1] + basis_[1] + contract_[1] + invoice_[1]
+                  + voucher_[1] + municipality_[1] + scode_[1])
+        self.amounts_seen += round(amount * 100)
+        return (
+            buyer[0], buyer[1], voucher_[0], supplier[0], supplier[1], account[0], account[1],
+            day[0], unit_[0], invoice_[0], amount, basis_[0], contract_[0],
+            municipality_[0] or self.municipality, scode_[0], supplier[2], supplier[3], day[1],
+            1 if masked else 0,
+        )
 
     def _check_width(self, fields: list[str]) -> None:
-        if len(fields) == self.width:
-            return
         if len(fields) > self.width and not any(f.strip() for f in fields[self.width:]):
             return  # an empty trailing column
         raise Rejected("", f"fel antal fält: väntade {self.width}, fick {len(fields)}")
 
-    def _buyer(self, fields: list[str]) -> tuple[str, str]:
-        raw_id = self._field(fields, "kopare_id").strip()
-        name = self._field(fields, "kopare").strip()
-        if not raw_id and name and buyer_id(name):  # v1.0 files put the number in `kopare`
-            raw_id, name = name, ""
-        number = buyer_id(raw_id) if raw_id else self.context.buyer_id
-        if number is None:
-            if raw_id:
-                raise Rejected("kopare_id", f"ogiltigt organisationsnummer för köparen: {raw_id!r}")
-            raise Rejected("kopare_id", "köparens organisationsnummer saknas (ange --buyer)")
-        return number, clean_text(name)[0] or (self.context.buyer_name or "")
-
-    def _date(self, fields: list[str]) -> tuple[str, str]:
-        text = self._field(fields, "bokforingsdatum").strip()
-        if text:
-            try:
-                return parse_date(text)
-            except ValueError as error:
-                raise Rejected("bokforingsdatum", str(error)) from None
-        if self.period_date:
-            return self.period_date, MONTH
-        raise Rejected("bokforingsdatum", "datum saknas, och ingen månad i filnamnet eller --period")
-
-    def _amount(self, fields: list[str]) -> float:
-        text = self._field(fields, "nettobelopp").strip()
-        if not text:
+    @staticmethod
+    def _amount(text: str) -> float:
+        if _PLAIN_AMOUNT.fullmatch(text):
+            return float(text)
+        if not text.strip():
             raise Rejected("nettobelopp", "belopp saknas")
         try:
             return parse_amount(text)
         except ValueError as error:
             raise Rejected("nettobelopp", str(error)) from None
 
-    def __call__(self, fields: list[str]) -> tuple:
-        self._check_width(fields)
-        currency = self._field(fields, "valuta").strip()
-        if currency.casefold() not in _SEK:
-            raise Rejected("valuta", f"beloppet är i {currency}, inte i kronor")
-        amount = self._amount(fields)
-        supplier_raw = self._field(fields, "leverantor")
-        id_raw = self._field(fields, "leverantor_id")
-        if not supplier_raw.strip() and not id_raw.strip():
-            if round(amount * 100) == self.amounts_seen and self.amounts_seen:
+    def _supplier(self, name: str, raw_id: str, amount: float) -> tuple:
+        if not name.strip() and not raw_id.strip():
+            if self.amounts_seen and round(amount * 100) == self.amounts_seen:
                 raise Rejected("leverantor", "summeringsrad: beloppet är summan av filens rader")
             raise Rejected("leverantor", "leverantör saknas (varken namn eller id)")
-        buyer, buyer_name = self._buyer(fields)
-        date, precision = self._date(fields)
-        id_type, supplier_id = ids.classify_supplier_id(id_raw, self.internal_ids)
-        masked = 0
+        id_type, supplier_id = ids.classify_supplier_id(raw_id, self.internal_ids)
         if id_type in ids.PERSONAL_TYPES:
-            supplier, masked = ids.SOLE_TRADER_LABEL, 1
+            label, masked = ids.SOLE_TRADER_LABEL, 1
         else:
-            supplier, masked = clean_text(supplier_raw)
-            supplier = supplier or (supplier_id or "")
-        account, account_text = self._field(fields, "konto_nr"), self._field(fields, "konto_text")
-        if not account_text.strip():
-            account, account_text = split_account(account)
+            label, masked = clean_text(name)
+            label = label or supplier_id or ""
+        key = supplier_id if id_type in _KEYED_BY_ID else label
+        return _remember(self.suppliers, (name, raw_id), (label, supplier_id, id_type, key, masked))
+
+    def _buyer(self, raw_id: str, raw_name: str) -> tuple[str, str]:
+        given_id, name = raw_id.strip(), raw_name.strip()
+        if not given_id and name and self._organisation_number(name):
+            given_id, name = name, ""  # v1.0 files put the number in `kopare`
+        number = self._organisation_number(given_id) if given_id else self.context.buyer_id
+        if number is None:
+            if given_id:
+                raise Rejected("kopare_id", f"ogiltigt organisationsnummer för köparen: {given_id!r}")
+            raise Rejected("kopare_id", "köparens organisationsnummer saknas (ange --buyer)")
+        value = (number, clean_text(name)[0] or (self.context.buyer_name or ""))
+        return _remember(self.buyers, (raw_id, raw_name), value)
+
+    @staticmethod
+    def _organisation_number(text: str) -> str | None:
+        kind, value = ids.classify_supplier_id(text)
+        return value if kind == ids.ORGANISATIONSNUMMER else None
+
+    def _date(self, text: str) -> tuple[str, str]:
+        if text.strip():
+            try:
+                value = parse_date(text)
+            except ValueError as error:
+                raise Rejected("bokforingsdatum", str(error)) from None
+        elif self.period_date:
+            value = (self.period_date, MONTH)
         else:
-            account = split_account(account)[0]
-        account_text, n = clean_text(account_text)
-        masked += n
-        unit, n = clean_text(self._field(fields, "forvaltning"))
-        masked += n
-        invoice, n = clean_text(repair_invoice_number(self._field(fields, "fakturanummer")))
-        masked += n
-        voucher, n = clean_text(repair_invoice_number(self._field(fields, "verifikationsnummer")))
-        masked += n
-        basis, n = clean_text(self._field(fields, "grund"))
-        masked += n
-        contract, n = clean_text(self._field(fields, "avtal"))
-        masked += n
-        self.amounts_seen += round(amount * 100)
-        key = supplier_id if id_type in _KEYED_BY_ID else supplier
-        return (
-            buyer, buyer_name, voucher, supplier, supplier_id, account, account_text, date, unit,
-            invoice, amount, basis, contract, clean_text(self._field(fields, "kommun_id"))[0] or self.municipality,
-            clean_text(self._field(fields, "s_kod_nr"))[0], id_type, key, precision,
-            int(masked > 0),
-        )
+            raise Rejected("bokforingsdatum", "datum saknas, och ingen månad i filnamnet eller --period")
+        return _remember(self.dates, text, value)
+
+    def _account(self, raw_number: str, raw_text: str) -> tuple[str, str, int]:
+        if raw_text.strip():
+            number, text = split_account(raw_number)[0], raw_text
+        else:
+            number, text = split_account(raw_number)
+        clean, masked = clean_text(text)
+        return _remember(self.accounts, (raw_number, raw_text), (number, clean, masked))
+
+    def _text(self, text: str) -> tuple[str, int]:
+        return _remember(self.texts, text, clean_text(text))
+
+
+_CACHE_LIMIT = 100_000  # distinct values kept per cache, so memory stays flat on any file
+
+
+def _remember(cache: dict, key, value):
+    if len(cache) >= _CACHE_LIMIT:
+        cache.clear()
+    cache[key] = value
+    return value

@@ -98,13 +98,7 @@ LEDGER = Table(
           "Line in the source file (line, sheet row or object number)"),
     ),
     pk=("id",),
-    indexes=(
-        ("kopare_id", "bokforingsdatum"),
-        ("leverantor_nyckel", "bokforingsdatum"),
-        ("leverantor_id",),
-        ("konto_nr",),
-        ("verifikationsnummer",),
-    ),
+    indexes=(("kopare_id", "bokforingsdatum"), ("leverantor_nyckel", "bokforingsdatum")),
 )
 
 SOURCE_FILES = Table(
@@ -277,11 +271,10 @@ INVOICES = Table(
         C("konteringar", "INTEGER", "Antal konteringsrader", "Number of kontering rows"),
         C("har_avtal", "INTEGER", "1 om någon rad har avtalsreferens", "1 if any row has a contract"),
         C("kallfil_id", "INTEGER", "Källfilen", "Source file"),
-        C("forsta_rad_id", "INTEGER", "Första raden i leverantorsreskontra",
-          "First row in leverantorsreskontra"),
+        C("forsta_kallrad", "INTEGER", "Första raden i källfilen", "First line in the source file"),
     ),
     pk=("id",),
-    indexes=(("kopare_id", "ar", "summa"), ("leverantor_nyckel", "kopare_id"), ("kallfil_id",)),
+    indexes=(("kopare_id", "ar", "summa"), ("leverantor_nyckel", "kopare_id")),
 )
 
 DIRECT_AWARD_LIMITS = Table(

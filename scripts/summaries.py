@@ -1,60 +1,148 @@
 """Summary and reference tables, kept up to date file by file inside the file's transaction.
 
-Additive totals (per buyer × supplier/account/department × month, name counts) take a file's
-rows with sign +1 when it is loaded and -1 when it is replaced. Reference tables (buyers,
-suppliers, accounts) are then recomputed for the keys the file touched, from the totals and
-the ledger's indexes, so no step reads the whole ledger.
+A file's rows are folded into FileAggregates while they stream past (no second pass over
+the ledger, which at millions of rows costs more than the load itself). The totals are
+additive: a loaded file adds them with sign +1, a replaced file takes them back with -1.
+Reference tables (buyers, suppliers, accounts) are then recomputed for the keys touched.
+
+Invoices (konteringar summed per buyer, supplier, invoice number and date) are grouped among
+the last 100,000 open invoices of the file: exports list an invoice's konteringar together,
+and a window keeps memory flat where a dict of every invoice would grow with the file.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 
 from .identifiers import buyer_kind
+from .records import ROW_COLUMNS
 
-_RANGE = "FROM leverantorsreskontra WHERE id BETWEEN :first AND :last"
-_MONTH = "substr(bokforingsdatum, 1, 7)"
-_YEAR = "CAST(substr(bokforingsdatum, 1, 4) AS INTEGER)"
-_KEYED_TYPES = "('organisationsnummer', 'utlandskt_momsnummer')"
+_OPEN_INVOICES = 100_000  # invoices kept open in memory; the oldest half is written beyond
+_KEYED_TYPES = ("organisationsnummer", "utlandskt_momsnummer")
+(_BUYER, _BUYER_NAME, _VOUCHER, _NAME, _SUPPLIER_ID, _ACCOUNT, _ACCOUNT_TEXT, _DATE, _UNIT,
+ _INVOICE, _AMOUNT, _BASIS, _CONTRACT, _MUNICIPALITY, _SCODE, _ID_TYPE, _KEY, _PRECISION,
+ _MASKED) = range(len(ROW_COLUMNS))
 
-_ADDITIVE = (
-    f"""INSERT INTO kopare_leverantor_manad
-        (kopare_id, leverantor_nyckel, leverantor, manad, ar, summa, rader, rader_med_avtal)
-    SELECT kopare_id, leverantor_nyckel, max(leverantor), {_MONTH}, {_YEAR},
-           :sign * sum(nettobelopp), :sign * count(*), :sign * sum(avtal <> '')
-    {_RANGE} GROUP BY kopare_id, leverantor_nyckel, {_MONTH}
-    ON CONFLICT DO UPDATE SET summa = round(summa + excluded.summa, 2),
-        rader = rader + excluded.rader, rader_med_avtal = rader_med_avtal + excluded.rader_med_avtal""",
-    f"""INSERT INTO kopare_konto_manad (kopare_id, konto_nr, konto_text, manad, ar, summa, rader)
-    SELECT kopare_id, konto_nr, konto_text, {_MONTH}, {_YEAR}, :sign * sum(nettobelopp), :sign * count(*)
-    {_RANGE} GROUP BY kopare_id, konto_nr, konto_text, {_MONTH}
-    ON CONFLICT DO UPDATE SET summa = round(summa + excluded.summa, 2), rader = rader + excluded.rader""",
-    f"""INSERT INTO kopare_forvaltning_manad (kopare_id, forvaltning, manad, ar, summa, rader)
-    SELECT kopare_id, forvaltning, {_MONTH}, {_YEAR}, :sign * sum(nettobelopp), :sign * count(*)
-    {_RANGE} GROUP BY kopare_id, forvaltning, {_MONTH}
-    ON CONFLICT DO UPDATE SET summa = round(summa + excluded.summa, 2), rader = rader + excluded.rader""",
-    f"""INSERT INTO leverantorsnamn (leverantor_id, leverantor, rader)
-    SELECT leverantor_id, leverantor, :sign * count(*)
-    {_RANGE} AND leverantor_id_typ IN {_KEYED_TYPES} GROUP BY leverantor_id, leverantor
-    ON CONFLICT DO UPDATE SET rader = rader + excluded.rader""",
-)
-_EMPTIED = ("kopare_leverantor_manad", "kopare_konto_manad", "kopare_forvaltning_manad",
-            "leverantorsnamn")
+INSERT_INVOICES = """INSERT INTO {schema}.fakturor (kopare_id, leverantor_nyckel, fakturanyckel,
+        bokforingsdatum, datum_precision, ar, summa, konteringar, har_avtal, forsta_kallrad, kallfil_id)
+    VALUES (?, ?, ?, ?, ?, CAST(substr(?4, 1, 4) AS INTEGER), ? / 100.0, ?, ?, ?, ?)"""
 
-_INVOICES = f"""INSERT INTO fakturor (kopare_id, leverantor_nyckel, fakturanyckel, bokforingsdatum,
-        datum_precision, ar, summa, konteringar, har_avtal, kallfil_id, forsta_rad_id)
-    SELECT kopare_id, leverantor_nyckel,
-           coalesce(nullif(fakturanummer, ''), nullif(verifikationsnummer, ''), 'rad:' || id) AS nyckel,
-           bokforingsdatum, max(datum_precision), {_YEAR}, round(sum(nettobelopp), 2), count(*),
-           max(avtal <> ''), kallfil_id, min(id)
-    {_RANGE} GROUP BY kopare_id, leverantor_nyckel, nyckel, bokforingsdatum"""
+
+class FileAggregates:
+    """Totals of one file's rows, folded in as the rows stream past."""
+
+    def __init__(self, conn: sqlite3.Connection | None = None, file_id: int = 0,
+                 schema: str = "main"):
+        """With no conn, invoices are not tracked (a removed file's go by kallfil_id)."""
+        self.supplier_month: dict[tuple, list] = {}
+        self.account_month: dict[tuple, list] = {}
+        self.unit_month: dict[tuple, list] = {}
+        self.names: dict[tuple, int] = {}
+        self.invoices: dict[tuple, list] = {}
+        self.conn, self.file_id = conn, file_id
+        self.insert_invoices = INSERT_INVOICES.format(schema=schema)
+
+    def add(self, row: tuple, line: int) -> None:
+        buyer, key, date, ore = row[_BUYER], row[_KEY], row[_DATE], round(row[_AMOUNT] * 100)
+        month = date[:7]
+        contract = 1 if row[_CONTRACT] else 0
+        entry = self.supplier_month.get((buyer, key, month))
+        if entry is None:
+            self.supplier_month[(buyer, key, month)] = [row[_NAME], ore, 1, contract]
+        else:
+            entry[1] += ore
+            entry[2] += 1
+            entry[3] += contract
+        _add(self.account_month, (buyer, row[_ACCOUNT], row[_ACCOUNT_TEXT], month), ore)
+        _add(self.unit_month, (buyer, row[_UNIT], month), ore)
+        if row[_ID_TYPE] in _KEYED_TYPES:
+            name_key = (row[_SUPPLIER_ID], row[_NAME])
+            self.names[name_key] = self.names.get(name_key, 0) + 1
+        if self.conn is None:
+            return
+        invoice_key = (buyer, key, row[_INVOICE] or row[_VOUCHER] or f"rad:{line}", date)
+        invoice = self.invoices.get(invoice_key)
+        if invoice is None:
+            self.invoices[invoice_key] = [row[_PRECISION], ore, 1, contract, line]
+            if len(self.invoices) > _OPEN_INVOICES:
+                self._write_invoices(len(self.invoices) // 2)
+        else:
+            invoice[1] += ore
+            invoice[2] += 1
+            invoice[3] |= contract
+
+    def write_invoices(self) -> None:
+        """Write the invoices still open (at the end of the file)."""
+        self._write_invoices(len(self.invoices))
+
+    def _write_invoices(self, count: int) -> None:
+        """Write the `count` oldest open invoices to fakturor."""
+        items = list(self.invoices.items())
+        file_id = self.file_id
+        self.conn.executemany(self.insert_invoices,
+                              [(*key, *value, file_id) for key, value in items[:count]])
+        self.invoices = dict(items[count:])
+
+    def write(self, conn: sqlite3.Connection, file_id: int, sign: int) -> None:
+        """Add (sign 1) or take back (sign -1) these totals in the summary tables."""
+        conn.executemany(
+            """INSERT INTO kopare_leverantor_manad (kopare_id, leverantor_nyckel, leverantor, manad,
+                ar, summa, rader, rader_med_avtal) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT DO UPDATE SET summa = round(summa + excluded.summa, 2),
+                rader = rader + excluded.rader, rader_med_avtal = rader_med_avtal + excluded.rader_med_avtal,
+                leverantor = CASE WHEN excluded.rader > 0 THEN excluded.leverantor ELSE leverantor END""",
+            [(b, k, name, m, int(m[:4]), sign * ore / 100, sign * rows, sign * contracts)
+             for (b, k, m), (name, ore, rows, contracts) in self.supplier_month.items()])
+        conn.executemany(
+            """INSERT INTO kopare_konto_manad (kopare_id, konto_nr, konto_text, manad, ar, summa, rader)
+            VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET
+                summa = round(summa + excluded.summa, 2), rader = rader + excluded.rader""",
+            [(b, nr, text, m, int(m[:4]), sign * ore / 100, sign * rows)
+             for (b, nr, text, m), (ore, rows) in self.account_month.items()])
+        conn.executemany(
+            """INSERT INTO kopare_forvaltning_manad (kopare_id, forvaltning, manad, ar, summa, rader)
+            VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET
+                summa = round(summa + excluded.summa, 2), rader = rader + excluded.rader""",
+            [(b, unit, m, int(m[:4]), sign * ore / 100, sign * rows)
+             for (b, unit, m), (ore, rows) in self.unit_month.items()])
+        conn.executemany(
+            """INSERT INTO leverantorsnamn (leverantor_id, leverantor, rader) VALUES (?, ?, ?)
+            ON CONFLICT DO UPDATE SET rader = rader + excluded.rader""",
+            [(sid, name, sign * rows) for (sid, name), rows in self.names.items()])
+        for table in ("kopare_leverantor_manad", "kopare_konto_manad", "kopare_forvaltning_manad",
+                      "leverantorsnamn"):
+            conn.execute(f"DELETE FROM {table} WHERE rader = 0")
+        if sign < 0:
+            conn.execute("DELETE FROM fakturor WHERE kallfil_id = ?", [file_id])
+        refresh_references(conn, {b for b, _, _ in self.supplier_month},
+                           {sid for sid, _ in self.names})
+
+
+def _add(totals: dict[tuple, list], key: tuple, ore: int) -> None:
+    entry = totals.get(key)
+    if entry is None:
+        totals[key] = [ore, 1]
+    else:
+        entry[0] += ore
+        entry[1] += 1
+
+
+def aggregate_rows(rows: Iterable[tuple]) -> FileAggregates:
+    """Totals of rows read back from the ledger (ROW_COLUMNS then kallrad), for taking back."""
+    aggregates = FileAggregates()
+    for row in rows:
+        aggregates.add(row, row[-1])
+    return aggregates
+
 
 _REFRESH_SUPPLIERS = """INSERT INTO leverantorer (leverantor_id, leverantor, leverantor_id_typ,
         namnvarianter, forsta_datum, sista_datum, rader, summa)
     SELECT t.id,
         (SELECT leverantor FROM leverantorsnamn WHERE leverantor_id = t.id
          ORDER BY rader DESC, leverantor LIMIT 1),
-        t.typ,
+        CASE WHEN t.id GLOB '[0-9][0-9][0-9][0-9][0-9][0-9]-[0-9][0-9][0-9][0-9]'
+             THEN 'organisationsnummer' ELSE 'utlandskt_momsnummer' END,
         (SELECT group_concat(leverantor, ' | ') FROM (SELECT leverantor FROM leverantorsnamn
          WHERE leverantor_id = t.id ORDER BY rader DESC, leverantor)),
         (SELECT min(bokforingsdatum) FROM leverantorsreskontra WHERE leverantor_nyckel = t.id),
@@ -75,49 +163,18 @@ _REFRESH_ACCOUNTS = """INSERT INTO konton (kopare_id, konto_nr, konto_text, rade
     GROUP BY kopare_id, konto_nr"""
 
 
-def _touched(conn: sqlite3.Connection, first: int, last: int) -> None:
-    """Remember the buyers and suppliers rows first..last concern (before they change)."""
-    params = {"first": first, "last": last}
+def refresh_references(conn: sqlite3.Connection, buyers: set[str], suppliers: set[str]) -> None:
+    """Recompute buyers, suppliers and accounts for the given keys from the totals."""
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS touched_buyers (id TEXT PRIMARY KEY)")
-    conn.execute("CREATE TEMP TABLE IF NOT EXISTS touched_suppliers (id TEXT PRIMARY KEY, typ TEXT)")
-    conn.execute(f"INSERT OR IGNORE INTO temp.touched_buyers SELECT DISTINCT kopare_id {_RANGE}", params)
-    conn.execute(
-        f"INSERT OR IGNORE INTO temp.touched_suppliers SELECT leverantor_id, max(leverantor_id_typ) "
-        f"{_RANGE} AND leverantor_id_typ IN {_KEYED_TYPES} GROUP BY leverantor_id", params)
-
-
-def add_file(conn: sqlite3.Connection, file_id: int, first: int, last: int) -> None:
-    """Count rows first..last (just loaded as file_id) into the summaries."""
-    _touched(conn, first, last)
-    params = {"first": first, "last": last, "sign": 1}
-    for statement in _ADDITIVE:
-        conn.execute(statement, params)
-    conn.execute(_INVOICES, params)
-
-
-def remove_file(conn: sqlite3.Connection, file_id: int, first: int | None, last: int | None) -> None:
-    """Take a loaded file out of the ledger and the summaries."""
-    if first is not None and last is not None:
-        _touched(conn, first, last)
-        params = {"first": first, "last": last, "sign": -1}
-        for statement in _ADDITIVE:
-            conn.execute(statement, params)
-        for table in _EMPTIED:
-            conn.execute(f"DELETE FROM {table} WHERE rader = 0")
-        conn.execute("DELETE FROM leverantorsreskontra WHERE id BETWEEN ? AND ?", [first, last])
-    conn.execute("DELETE FROM fakturor WHERE kallfil_id = ?", [file_id])
-    conn.execute("DELETE FROM avvisade_rader WHERE kallfil_id = ?", [file_id])
-    conn.execute("DELETE FROM kallfiler WHERE id = ?", [file_id])
-
-
-def refresh_references(conn: sqlite3.Connection) -> None:
-    """Recompute buyers, suppliers and accounts for the keys touched in this transaction."""
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS touched_suppliers (id TEXT PRIMARY KEY)")
+    conn.executemany("INSERT OR IGNORE INTO temp.touched_buyers VALUES (?)", [(b,) for b in buyers])
+    conn.executemany("INSERT OR IGNORE INTO temp.touched_suppliers VALUES (?)", [(s,) for s in suppliers])
     conn.execute(_REFRESH_SUPPLIERS)
     conn.execute("DELETE FROM leverantorer WHERE coalesce(rader, 0) = 0 "
                  "AND leverantor_id IN (SELECT id FROM temp.touched_suppliers)")
     conn.execute("DELETE FROM konton WHERE kopare_id IN (SELECT id FROM temp.touched_buyers)")
     conn.execute(_REFRESH_ACCOUNTS)
-    for (buyer,) in conn.execute("SELECT id FROM temp.touched_buyers").fetchall():
+    for buyer in buyers:
         _refresh_buyer(conn, buyer)
     conn.execute("DELETE FROM temp.touched_buyers")
     conn.execute("DELETE FROM temp.touched_suppliers")
@@ -130,15 +187,13 @@ def _refresh_buyer(conn: sqlite3.Connection, buyer: str) -> None:
     if not rows:
         conn.execute("DELETE FROM kopare WHERE kopare_id = ?", [buyer])
         return
-    first = conn.execute("SELECT min(bokforingsdatum) FROM leverantorsreskontra WHERE kopare_id = ?",
-                         [buyer]).fetchone()[0]
-    last = conn.execute("SELECT max(bokforingsdatum) FROM leverantorsreskontra WHERE kopare_id = ?",
-                        [buyer]).fetchone()[0]
-    name, municipality = conn.execute(
-        "SELECT (SELECT kopare FROM leverantorsreskontra WHERE kopare_id = :b AND kopare <> '' "
-        "        ORDER BY bokforingsdatum DESC LIMIT 1), "
-        "       (SELECT kommun_id FROM leverantorsreskontra WHERE kopare_id = :b AND kommun_id <> '' "
-        "        ORDER BY bokforingsdatum DESC LIMIT 1)", {"b": buyer}).fetchone()
+    first, last, name, municipality = conn.execute(
+        """SELECT (SELECT min(bokforingsdatum) FROM leverantorsreskontra WHERE kopare_id = :b),
+            (SELECT max(bokforingsdatum) FROM leverantorsreskontra WHERE kopare_id = :b),
+            (SELECT kopare FROM leverantorsreskontra WHERE kopare_id = :b AND kopare <> ''
+             ORDER BY bokforingsdatum DESC LIMIT 1),
+            (SELECT kommun_id FROM leverantorsreskontra WHERE kopare_id = :b AND kommun_id <> ''
+             ORDER BY bokforingsdatum DESC LIMIT 1)""", {"b": buyer}).fetchone()
     conn.execute(
         """INSERT INTO kopare (kopare_id, kopare, typ, kommun_id, forsta_datum, sista_datum, rader, summa)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?)

@@ -1,0 +1,139 @@
+"""Bad input: a clear message naming file, line and column, the right exit code, and a
+database left exactly as it was."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import zipfile
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from .conftest import dump, run_openup
+from .files import v11_lines, write_v11
+
+
+@pytest.fixture
+def database(tmp_path) -> Path:
+    db = tmp_path / "before.db"
+    assert run_openup("load", "--db", db, write_v11(tmp_path / "good_2023-01.csv")).exit_code == 0
+    return db
+
+
+def truncated_xlsx(path: Path) -> None:
+    book = Workbook()
+    book.active.append(["kopare_id", "leverantor"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    path.write_bytes(buffer.getvalue()[: len(buffer.getvalue()) // 2])
+
+
+BAD_FILES = {
+    "empty.csv": (lambda p: p.write_bytes(b""), "filen är tom"),
+    "header_only.csv": (lambda p: p.write_text(v11_lines(0)[0] + "\n"), "inga datarader"),
+    "garbage.csv": (lambda p: p.write_bytes(bytes(random_bytes(4096))), "binär"),
+    "error_page.csv": (lambda p: p.write_text("<!DOCTYPE html><html><body>502 Bad Gateway"
+                                              "</body></html>"), "HTML-sida"),
+    "catalog.csv": (lambda p: p.write_text('<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.'
+                                           'w3.org/1999/02/22-rdf-syntax-ns#"></rdf:RDF>'), "XML/RDF"),
+    "truncated.xlsx": (truncated_xlsx, "trasig eller trunkerad xlsx"),
+    "pipes.csv": (lambda p: p.write_text("\n".join(l.replace(";", "|") for l in v11_lines(5))),
+                  "fel avgränsare"),
+    "unterminated.csv": (lambda p: p.write_text("\n".join(v11_lines(5)[:3] + [
+        v11_lines(5)[3].replace("Konsulttjänster", '"Konsulttjänster')] + v11_lines(5)[4:])),
+        "rad 4: felaktig citering"),
+    "short_rows.csv": (lambda p: p.write_text("\n".join(
+        [v11_lines(20)[0]] + [l.rsplit(";", 3)[0] for l in v11_lines(20)[1:]])),
+        "fel antal fält: väntade 15, fick 12"),
+    "broken_amounts.csv": (lambda p: p.write_text("\n".join(
+        [v11_lines(20)[0]] + [l.replace(l.split(";")[10], "12,34,56") for l in v11_lines(20)[1:]])),
+        "kolumn nettobelopp: ogiltigt belopp '12,34,56'"),
+    "impossible_dates.csv": (lambda p: p.write_text("\n".join(
+        [v11_lines(20)[0]] + [l.replace(l.split(";")[7], "2023-02-30") for l in v11_lines(20)[1:]])),
+        "kolumn bokforingsdatum: ogiltigt datum '2023-02-30'"),
+    "unknown_header.csv": (lambda p: p.write_text("Datum;Mottagare;Summa\n2023-01-01;X;1\n"),
+                           "Kolumner som inte kunde mappas: Mottagare, Summa"),
+}
+
+
+def random_bytes(count: int) -> bytes:
+    return os.urandom(count // 2) + b"\x00" + os.urandom(count // 2)
+
+
+@pytest.mark.parametrize("name", sorted(BAD_FILES))
+def test_bad_file_is_refused_and_database_unchanged(name, database, tmp_path):
+    write, message = BAD_FILES[name]
+    path = tmp_path / name
+    write(path)
+    before = dump(database)
+    result = run_openup("load", "--db", database, path)
+    assert result.exit_code == 1, result.output
+    assert str(path) in result.output
+    assert message in result.output
+    assert dump(database) == before
+
+
+def test_lines_too_long_or_short_are_rejected_individually(database, tmp_path):
+    lines = v11_lines(60)
+    lines[10] = lines[10].rsplit(";", 2)[0]  # two fields short
+    lines[20] += ";extra"  # one field too many
+    path = tmp_path / "two_bad_lines.csv"
+    path.write_text("\n".join(lines))
+    result = run_openup("load", "--db", database, path)
+    assert result.exit_code == 0, result.output
+    assert "avvisade 2" in result.output
+    report = run_openup("validate", "--json", path)
+    reasons = [e["orsak"] for e in json.loads(report.output)[0]["exempel"]]
+    assert reasons == ["fel antal fält: väntade 15, fick 13", "fel antal fält: väntade 15, fick 16"]
+
+
+def test_unknown_header_names_the_closest_profiles(tmp_path):
+    path = tmp_path / "almost_v11.csv"
+    path.write_text(v11_lines(3)[0].replace("nettobelopp", "belopp_netto") + "\n"
+                    + "\n".join(v11_lines(3)[1:]))
+    result = run_openup("load", "--db", tmp_path / "x.db", path)
+    assert result.exit_code == 1
+    assert "belopp_netto" in result.output
+    assert "Närmaste profiler: nationell-1.1" in result.output
+    assert not (tmp_path / "x.db").exists()  # a database that did not exist is not left behind
+
+
+def test_missing_file_is_a_usage_error(database, tmp_path):
+    before = dump(database)
+    result = run_openup("load", "--db", database, tmp_path / "nowhere.csv")
+    assert result.exit_code == 2
+    assert "nowhere.csv" in result.output and "does not exist" in result.output
+    assert dump(database) == before
+
+
+def test_database_that_cannot_be_written_is_a_usage_error(tmp_path):
+    good = write_v11(tmp_path / "good_2023-01.csv")
+    result = run_openup("load", "--db", tmp_path / "no" / "such" / "dir.db", good)
+    assert result.exit_code == 2
+    assert "kan inte skriva databasen" in result.output
+    a_file = tmp_path / "plain.txt"
+    a_file.write_text("not a folder")
+    for unwritable in (a_file / "x.db", tmp_path):  # below a file; a folder
+        result = run_openup("load", "--db", unwritable, good)
+        assert result.exit_code == 2, unwritable
+        assert "'--db'" in result.output
+
+
+def test_unknown_profile_is_a_usage_error(tmp_path):
+    result = run_openup("load", "--db", tmp_path / "x.db", "--profile", "nope",
+                        write_v11(tmp_path / "a_2023-01.csv"))
+    assert result.exit_code == 2
+    assert "okänd profil 'nope'" in result.output
+
+
+def test_xlsx_that_is_no_zip(tmp_path, database):
+    path = tmp_path / "fake.xlsx"
+    path.write_text("kopare_id;kopare\n")
+    before = dump(database)
+    result = run_openup("load", "--db", database, path)
+    assert result.exit_code == 1 and "xlsx" in result.output
+    assert dump(database) == before
+    assert zipfile.is_zipfile(path) is False
