@@ -20,13 +20,13 @@ install: $(BIN)/openup
 sample-db: install
 	rm -rf $(SAMPLE_DIR) $(DB)
 	$(BIN)/openup sample $(SAMPLE_DIR) --rows 50000 --seed 1
-	$(BIN)/openup load --db $(DB) --buyer 212000-1355 --buyer-name "Exempelkommun" $(SAMPLE_DIR)/*
+	$(BIN)/openup load --db $(DB) $(SAMPLE_DIR)/*
 
 run: sample-db
 	$(BIN)/datasette serve $(DB) --host $(HOST) --port $(PORT)
 
 test: install
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -p no:cacheprovider
 
 bench: install
 	$(BIN)/python benchmarks/load_benchmark.py

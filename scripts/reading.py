@@ -5,6 +5,7 @@ Shared by `openup load` (which writes what it reads) and `openup validate` (whic
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ class Rejection:
 
 
 DEFAULT_MAX_REJECTED_SHARE = 0.05
+_QUOTED = re.compile(r"'[^']*'")  # the value in a reason, left out when reasons are counted
 
 
 @dataclass
@@ -60,7 +62,7 @@ class Tally:
         if isinstance(outcome, Rejection):
             self.rejected += 1
             self.masked += outcome.masked > 0
-            self.reasons[(outcome.column, outcome.reason.split(":")[0])] += 1
+            self.reasons[(outcome.column, _QUOTED.sub("'…'", outcome.reason.split(":")[0]))] += 1
             if len(self.examples) < 20:
                 self.examples.append(outcome)
         else:

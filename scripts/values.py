@@ -74,7 +74,7 @@ def _day(year: int, month: int, day: int, text: str) -> tuple[str, str]:
     try:
         return dt.date(year, month, day).isoformat(), DAY
     except ValueError:
-        raise ValueError(f"ogiltigt datum {text!r}: dagen finns inte") from None
+        raise ValueError(f"ogiltigt datum {text!r}: datumet finns inte") from None
 
 
 def _month(year: int, month: int, text: str) -> tuple[str, str]:
