@@ -15,7 +15,7 @@ from .errors import FileRefused
 from .identifiers import mask_personal_numbers
 from .profiles import MANDATORY_COLUMNS, Profile
 from .recognise import Recognised, recognise
-from .records import AMOUNT, FileContext, Rejected, RowNormaliser
+from .records import Batch, BatchNormaliser, FileContext
 from .sources import Source, open_source
 from .values import period_from_file_name
 
@@ -39,6 +39,7 @@ class Rejection:
 
 
 DEFAULT_MAX_REJECTED_SHARE = 0.05
+BATCH_LINES = 500  # small enough to stay in the CPU cache across column passes
 _QUOTED = re.compile(r"'[^']*'")  # the value in a reason, left out when reasons are counted
 
 
@@ -57,17 +58,16 @@ class Tally:
     def loaded(self) -> int:
         return self.read - self.rejected
 
-    def count(self, outcome: tuple | Rejection) -> None:
-        self.read += 1
-        if isinstance(outcome, Rejection):
+    def count(self, batch: ReadBatch) -> None:
+        self.read += len(batch.rows.lines) + len(batch.rejections)
+        self.masked += sum(batch.rows.column("maskerad"))
+        self.total_ore += sum(batch.rows.ore)
+        for rejection in batch.rejections:
             self.rejected += 1
-            self.masked += outcome.masked > 0
-            self.reasons[(outcome.column, _QUOTED.sub("'…'", outcome.reason.split(":")[0]))] += 1
+            self.masked += rejection.masked > 0
+            self.reasons[(rejection.column, _QUOTED.sub("'…'", rejection.reason.split(":")[0]))] += 1
             if len(self.examples) < 20:
-                self.examples.append(outcome)
-        else:
-            self.masked += outcome[-1]
-            self.total_ore += round(outcome[AMOUNT] * 100)
+                self.examples.append(rejection)
 
     def refusal(self, path: Path, max_share: float) -> FileRefused | None:
         """Why the file as a whole must be refused, if it must."""
@@ -81,6 +81,12 @@ class Tally:
             for r in self.examples[:3])
         return FileRefused(str(path), f"{self.rejected} av {self.read} rader ({share:.0%}) "
                            f"kunde inte läsas, över gränsen {max_share:.0%}. Till exempel {examples}")
+
+
+@dataclass
+class ReadBatch:
+    rows: Batch
+    rejections: list[Rejection]
 
 
 @dataclass
@@ -98,22 +104,35 @@ class LedgerReading:
     def unknown_columns(self) -> list[str]:
         return self.recognised.match.unknown
 
-    def lines(self) -> Iterator[tuple[int, tuple | Rejection]]:
-        """(line, normalised row or Rejection) for every data line after the header."""
-        normalise = RowNormaliser(self.recognised.match, self.context)
+    def batches(self) -> Iterator[ReadBatch]:
+        """Every data line after the header, normalised or rejected, a batch at a time."""
+        normalise = BatchNormaliser(self.recognised.match, self.context)
         candidate = self.recognised.candidate
         header_at = self.recognised.header_location
         joiner = candidate.label if self.source.format == "csv" else ";"
-        for location, fields in candidate.rows():
-            if location <= header_at:
-                continue
-            width = len(fields)  # the normaliser appends to fields
-            try:
-                yield location, normalise(fields)
-            except Rejected as rejected:
-                content, masked = mask_personal_numbers(joiner.join(fields[:width]))
-                yield location, Rejection(location, candidate.where(location), rejected.column,
-                                          rejected.reason, content, masked)
+        lines: list[int] = []
+        fields: list[list[str]] = []
+        rows = candidate.rows()
+        for location, _ in rows:
+            if location >= header_at:
+                break
+        for location, values in rows:
+            lines.append(location)
+            fields.append(values)
+            if len(lines) == BATCH_LINES:
+                yield self._batch(normalise, lines, fields, candidate, joiner)
+                lines, fields = [], []
+        if lines:
+            yield self._batch(normalise, lines, fields, candidate, joiner)
+
+    @staticmethod
+    def _batch(normalise, lines, fields, candidate, joiner) -> ReadBatch:
+        batch = normalise(lines, fields)
+        rejections = []
+        for line, values, column, reason in batch.rejected:
+            content, masked = mask_personal_numbers(joiner.join(values))
+            rejections.append(Rejection(line, candidate.where(line), column, reason, content, masked))
+        return ReadBatch(batch, rejections)
 
 
 def read_ledger(path: Path, profiles: dict[str, Profile], options: ReadOptions) -> LedgerReading:

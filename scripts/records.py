@@ -1,32 +1,41 @@
-"""One published line in, one normalised ledger row out (or the reason it was rejected).
+"""Published lines in, normalised ledger rows out (or the reason each line was rejected).
 
-This is the loader's hot loop (millions of lines). Most fields repeat (buyers, suppliers,
-accounts, dates, departments), so each is normalised once per distinct value and cached for
-the file; only amounts and invoice/voucher numbers are handled line by line.
+This is the loader's hot path (millions of lines), so it works on batches of lines, column by
+column: most columns repeat (buyers, suppliers, accounts, dates, departments), so each distinct
+value is normalised once and then looked up for the whole column in C (`map` over a dict);
+the columns that do not repeat (amounts, invoice and voucher numbers) are checked for the
+whole batch with one regular expression and handled value by value only where it matches.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field
+from itertools import compress, repeat
 from operator import itemgetter
 
 from . import identifiers as ids
 from .profiles import HeaderMatch
 from .values import MONTH, parse_amount, parse_date, repair_invoice_number, split_account
 
-# Order of the values a normaliser returns; the loader appends kallfil_id and kallrad.
+# The ledger columns a batch holds, in the order they are written.
 ROW_COLUMNS = (
     "kopare_id", "kopare", "verifikationsnummer", "leverantor", "leverantor_id", "konto_nr",
     "konto_text", "bokforingsdatum", "forvaltning", "fakturanummer", "nettobelopp", "grund",
     "avtal", "kommun_id", "s_kod_nr", "leverantor_id_typ", "leverantor_nyckel",
     "datum_precision", "maskerad",
 )
-AMOUNT = ROW_COLUMNS.index("nettobelopp")
 _SOURCE_COLUMNS = (*ROW_COLUMNS[:15], "valuta")
 _KEYED_BY_ID = (ids.ORGANISATIONSNUMMER, ids.FOREIGN_VAT)
 _SEK = frozenset({"", "sek", "kr"})
-_PLAIN_AMOUNT = re.compile(r"-?[0-9]+(?:\.[0-9]{1,2})?")
+_CACHE_LIMIT = 100_000  # distinct values kept per column, so memory stays flat on any file
+_PLAIN_AMOUNTS = re.compile(r"-?[0-9]+(?:\.[0-9]{1,2})?(?:\n-?[0-9]+(?:\.[0-9]{1,2})?)*")
+# Anything in a column of numbers that needs a closer look: padding, a spreadsheet's float or
+# exponent, a lone dash, or ten digits in a row (perhaps a personnummer).
+_NUMBERS_NEED_WORK = re.compile(
+    r"(?:^|\x1f)\s|\s(?:\x1f|$)|\.0+(?:\x1f|$)|[eE]\+?[0-9]|(?:^|\x1f)[-–]+(?:\x1f|$)"
+    r"|[0-9]{6}[-+ ]?[0-9]{4}")
 
 
 class Rejected(Exception):
@@ -45,87 +54,200 @@ class FileContext:
     municipality: str | None = None  # kommun_id of the publisher, from its profile
 
 
+@dataclass
+class Batch:
+    """Normalised rows of consecutive lines, column by column, and the lines rejected."""
+
+    columns: list[Sequence]  # one sequence per ROW_COLUMNS entry
+    lines: list[int]  # the source line of each row
+    ore: list[int]  # nettobelopp in öre, exact
+    rejected: list[tuple[int, list[str], str, str]] = field(default_factory=list)
+    # (line, fields as published, column, reason)
+
+    def column(self, name: str) -> Sequence:
+        return self.columns[ROW_COLUMNS.index(name)]
+
+    def rows(self, file_id: int) -> list[tuple]:
+        """Tuples in ROW_COLUMNS order, then kallfil_id and kallrad."""
+        return list(zip(*self.columns, repeat(file_id, len(self.lines)), self.lines))
+
+
+_FAILED = ("",) * 5  # stands in for a failed value until its line is dropped
+
+
+class _Failure:
+    """A cached value that rejects every line holding it."""
+
+    __slots__ = ("column", "reason")
+
+    def __init__(self, column: str, reason: str):
+        self.column, self.reason = column, reason
+
+
 def clean_text(text: str) -> tuple[str, int]:
     """Trimmed text with personal numbers masked, and how many were."""
     return ids.mask_personal_numbers(text.strip())
 
 
 def _clean_number(text: str) -> tuple[str, int]:
-    if len(text) < 10 and text.isalnum():
-        return text, 0  # too short to hold a personnummer, nothing to repair
     return clean_text(repair_invoice_number(text))
 
 
-class RowNormaliser:
-    """Callable turning a list of fields into a ledger row tuple; raises Rejected."""
+class BatchNormaliser:
+    """Turns batches of published lines into Batches; one per file, caches shared by batches."""
 
     def __init__(self, match: HeaderMatch, context: FileContext):
         self.width = len(match.header)
-        # A column the file lacks is read from one empty field appended to every line.
-        self.pick = itemgetter(*(match.positions.get(c, self.width) for c in _SOURCE_COLUMNS))
+        self.positions = match.positions
         self.internal_ids = match.profile.internal_supplier_ids
         self.context = context
         self.period_date = f"{context.period}-01" if context.period else None
-        self.municipality = context.municipality or ""
-        self.amounts_seen = 0  # öre, to recognise a trailing sum row (Unit4 Agresso)
-        self.buyers: dict[tuple[str, str], tuple[str, str]] = {}
-        self.suppliers: dict[tuple[str, str], tuple[str, str | None, str, str, int]] = {}
-        self.accounts: dict[tuple[str, str], tuple[str, str, int]] = {}
-        self.dates: dict[str, tuple[str, str]] = {}
-        self.texts: dict[str, tuple[str, int]] = {}
+        self.caches: dict[str, dict] = {}
+        self.failing: dict[str, set] = {}  # per cache, the keys that reject a line
+        self.masking: dict[str, set] = {}  # per cache, the keys whose value masked something
+        self.amounts_seen = 0  # öre of the rows so far, to recognise a trailing sum row
 
-    def __call__(self, fields: list[str]) -> tuple:
-        if len(fields) != self.width:
-            self._check_width(fields)
-            fields = fields[: self.width]
-        fields.append("")
-        (kid, kname, voucher, name, sid, konto, ktext, date, unit, invoice, amount_text,
-         basis, contract, municipality, scode, currency) = self.pick(fields)
-        if currency and currency.strip().casefold() not in _SEK:
-            raise Rejected("valuta", f"beloppet är i {currency.strip()}, inte i kronor")
-        amount = self._amount(amount_text)
-        supplier = self.suppliers.get((name, sid)) or self._supplier(name, sid, amount)
-        buyer = self.buyers.get((kid, kname)) or self._buyer(kid, kname)
-        day = self.dates.get(date) or self._date(date)
-        account = self.accounts.get((konto, ktext)) or self._account(konto, ktext)
-        texts = self.texts
-        unit_ = texts.get(unit) or self._text(unit)
-        basis_ = texts.get(basis) or self._text(basis)
-        contract_ = texts.get(contract) or self._text(contract)
-        municipality_ = texts.get(municipality) or self._text(municipality)
-        scode_ = texts.get(scode) or self._text(scode)
-        invoice_ = _clean_number(invoice)
-        voucher_ = _clean_number(voucher)
-        masked = (supplier[4] + account[2] + unit_[1] + basis_[1] + contract_[1] + invoice_[1]
-                  + voucher_[1] + municipality_[1] + scode_[1])
-        self.amounts_seen += round(amount * 100)
-        return (
-            buyer[0], buyer[1], voucher_[0], supplier[0], supplier[1], account[0], account[1],
-            day[0], unit_[0], invoice_[0], amount, basis_[0], contract_[0],
-            municipality_[0] or self.municipality, scode_[0], supplier[2], supplier[3], day[1],
-            1 if masked else 0,
-        )
+    def __call__(self, lines: list[int], lines_fields: list[list[str]]) -> Batch:
+        original = list(lines_fields)  # as published, for rejected lines
+        failed: dict[int, tuple[str, str]] = {}  # index -> (column, reason), first check wins
+        if set(map(len, lines_fields)) != {self.width}:
+            for index, fields in enumerate(lines_fields):
+                if len(fields) == self.width:
+                    continue
+                if len(fields) > self.width and not any(f.strip() for f in fields[self.width:]):
+                    lines_fields[index] = fields[: self.width]  # an empty trailing column
+                else:
+                    lines_fields[index] = [""] * self.width  # read as empty, rejected below
+                    failed[index] = ("", f"fel antal fält: väntade {self.width}, fick {len(fields)}")
+        count = len(lines_fields)
+        empty = ("",) * count
 
-    def _check_width(self, fields: list[str]) -> None:
-        if len(fields) > self.width and not any(f.strip() for f in fields[self.width:]):
-            return  # an empty trailing column
-        raise Rejected("", f"fel antal fält: väntade {self.width}, fick {len(fields)}")
+        def source(name: str) -> Sequence[str]:
+            position = self.positions.get(name)
+            if position is None:
+                return empty
+            return list(map(itemgetter(position), lines_fields))
+
+        currency = source("valuta")
+        if currency is not empty and any(currency):
+            for index, value in enumerate(currency):
+                if value.strip().casefold() not in _SEK:
+                    failed.setdefault(index, ("valuta", f"beloppet är i {value.strip()}, inte i kronor"))
+        amounts = self._amounts(source("nettobelopp"), failed)
+        mapped = {
+            "supplier": self._mapped("supplier", list(zip(source("leverantor"),
+                                                          source("leverantor_id"))), self._supplier, failed),
+            "buyer": self._mapped("buyer", list(zip(source("kopare_id"), source("kopare"))),
+                                  self._buyer, failed),
+            "date": self._mapped("date", source("bokforingsdatum"), self._date, failed),
+            "account": self._mapped("account", list(zip(source("konto_nr"), source("konto_text"))),
+                                    self._account, failed),
+            **{name: self._mapped(name, source(name), clean_text, failed)
+               for name in ("forvaltning", "grund", "avtal", "kommun_id", "s_kod_nr")},
+            "fakturanummer": self._numbers(source("fakturanummer")),
+            "verifikationsnummer": self._numbers(source("verifikationsnummer")),
+        }
+        ore = [round(a * 100) for a in amounts]
+        rejected = self._rejections(lines, original, failed, ore)
+        if failed:
+            keep = [i not in failed for i in range(count)]
+            mapped = {name: (list(compress(values, keep)), has_masked)
+                      for name, (values, has_masked) in mapped.items()}
+            amounts, ore = list(compress(amounts, keep)), list(compress(ore, keep))
+            lines = list(compress(lines, keep))
+        self.amounts_seen += sum(ore)
+
+        def pick(name: str, index: int) -> list:
+            return list(map(itemgetter(index), mapped[name][0]))
+
+        masked_flags = [pick(name, -1) for name, (_, has_masked) in mapped.items() if has_masked]
+        masked = ([1 if any(t) else 0 for t in zip(*masked_flags)] if masked_flags
+                  else [0] * len(lines))
+        municipality = pick("kommun_id", 0)
+        default_municipality = self.context.municipality or ""
+        if default_municipality and "" in municipality:
+            municipality = [m or default_municipality for m in municipality]
+        columns = [
+            pick("buyer", 0), pick("buyer", 1), pick("verifikationsnummer", 0), pick("supplier", 0),
+            pick("supplier", 1), pick("account", 0), pick("account", 1), pick("date", 0),
+            pick("forvaltning", 0), pick("fakturanummer", 0), amounts, pick("grund", 0),
+            pick("avtal", 0), municipality, pick("s_kod_nr", 0), pick("supplier", 2),
+            pick("supplier", 3), pick("date", 1), masked,
+        ]
+        return Batch(columns, lines, ore, rejected)
+
+    def _mapped(self, name: str, keys: Sequence[Hashable], compute: Callable,
+                failed: dict[int, tuple[str, str]]) -> tuple[list[tuple], bool]:
+        """compute(key) for every key, once per distinct key; failures noted by line.
+
+        Values are tuples whose last item counts what was masked; returns them and whether
+        any of them masked anything."""
+        cache = self.caches.setdefault(name, {})
+        distinct = set(keys)
+        missing = distinct.difference(cache)
+        if len(cache) + len(missing) > _CACHE_LIMIT:
+            cache.clear()
+            missing = distinct
+        failing = self.failing.setdefault(name, set())
+        masking = self.masking.setdefault(name, set())
+        for key in missing:
+            try:
+                value = compute(*key) if isinstance(key, tuple) else compute(key)
+                if value[-1]:
+                    masking.add(key)
+            except Rejected as rejected:
+                value = _Failure(rejected.column, rejected.reason)
+                failing.add(key)
+            cache[key] = value
+        values = list(map(cache.__getitem__, keys))
+        if failing and not failing.isdisjoint(distinct):
+            for index, value in enumerate(values):
+                if value.__class__ is _Failure:
+                    failed.setdefault(index, (value.column, value.reason))
+                    values[index] = _FAILED
+        return values, bool(masking) and not masking.isdisjoint(distinct)
+
+    def _amounts(self, column: Sequence[str], failed: dict[int, tuple[str, str]]) -> list[float]:
+        joined = "\n".join(column)
+        if _PLAIN_AMOUNTS.fullmatch(joined):
+            return list(map(float, column))
+        if "," in joined and "." not in joined and " " not in joined:
+            dotted = joined.replace(",", ".")
+            if _PLAIN_AMOUNTS.fullmatch(dotted):
+                return list(map(float, dotted.split("\n")))
+        amounts = []
+        for index, text in enumerate(column):
+            try:
+                if not text.strip():
+                    raise ValueError("belopp saknas")
+                amounts.append(parse_amount(text))
+            except ValueError as error:
+                amounts.append(0.0)
+                failed.setdefault(index, ("nettobelopp", str(error)))
+        return amounts
 
     @staticmethod
-    def _amount(text: str) -> float:
-        if _PLAIN_AMOUNT.fullmatch(text):
-            return float(text)
-        if not text.strip():
-            raise Rejected("nettobelopp", "belopp saknas")
-        try:
-            return parse_amount(text)
-        except ValueError as error:
-            raise Rejected("nettobelopp", str(error)) from None
+    def _numbers(column: Sequence[str]) -> tuple[Sequence, bool]:
+        joined = "\x1f".join(column)
+        if (not (" " in joined or "." in joined or "-" in joined or "–" in joined)
+                and (max(map(len, column), default=0) < 10 or not _NUMBERS_NEED_WORK.search(joined))):
+            return [(value,) for value in column], False
+        values = list(map(_clean_number, column))
+        return values, any(masked for _, masked in values)
 
-    def _supplier(self, name: str, raw_id: str, amount: float) -> tuple:
+    def _rejections(self, lines, lines_fields, failed, ore) -> list[tuple[int, list[str], str, str]]:
+        rejected = []
+        for index in sorted(failed):
+            column, reason = failed[index]
+            if column == "leverantor" and reason.startswith("leverantör saknas"):
+                before = self.amounts_seen + sum(o for i, o in enumerate(ore[:index]) if i not in failed)
+                if before and ore[index] == before:
+                    reason = "summeringsrad: beloppet är summan av filens rader"
+            rejected.append((lines[index], lines_fields[index], column, reason))
+        return rejected
+
+    def _supplier(self, name: str, raw_id: str) -> tuple:
         if not name.strip() and not raw_id.strip():
-            if self.amounts_seen and round(amount * 100) == self.amounts_seen:
-                raise Rejected("leverantor", "summeringsrad: beloppet är summan av filens rader")
             raise Rejected("leverantor", "leverantör saknas (varken namn eller id)")
         id_type, supplier_id = ids.classify_supplier_id(raw_id, self.internal_ids)
         if id_type in ids.PERSONAL_TYPES:
@@ -134,54 +256,39 @@ class RowNormaliser:
             label, masked = clean_text(name)
             label = label or supplier_id or ""
         key = supplier_id if id_type in _KEYED_BY_ID else label
-        return _remember(self.suppliers, (name, raw_id), (label, supplier_id, id_type, key, masked))
+        return (label, supplier_id, id_type, key, masked)
 
-    def _buyer(self, raw_id: str, raw_name: str) -> tuple[str, str]:
+    def _buyer(self, raw_id: str, raw_name: str) -> tuple[str, str, int]:
         given_id, name = raw_id.strip(), raw_name.strip()
-        if not given_id and name and self._organisation_number(name):
+        if not given_id and name and _organisation_number(name):
             given_id, name = name, ""  # v1.0 files put the number in `kopare`
-        number = self._organisation_number(given_id) if given_id else self.context.buyer_id
+        number = _organisation_number(given_id) if given_id else self.context.buyer_id
         if number is None:
             if given_id:
                 raise Rejected("kopare_id", f"ogiltigt organisationsnummer för köparen: {given_id!r}")
             raise Rejected("kopare_id", "köparens organisationsnummer saknas (ange --buyer)")
-        value = (number, clean_text(name)[0] or (self.context.buyer_name or ""))
-        return _remember(self.buyers, (raw_id, raw_name), value)
+        clean, masked = clean_text(name)
+        return (number, clean or (self.context.buyer_name or ""), masked)
 
-    @staticmethod
-    def _organisation_number(text: str) -> str | None:
-        kind, value = ids.classify_supplier_id(text)
-        return value if kind == ids.ORGANISATIONSNUMMER else None
-
-    def _date(self, text: str) -> tuple[str, str]:
+    def _date(self, text: str) -> tuple[str, str, int]:
         if text.strip():
             try:
-                value = parse_date(text)
+                return (*parse_date(text), 0)
             except ValueError as error:
                 raise Rejected("bokforingsdatum", str(error)) from None
-        elif self.period_date:
-            value = (self.period_date, MONTH)
-        else:
-            raise Rejected("bokforingsdatum", "datum saknas, och ingen månad i filnamnet eller --period")
-        return _remember(self.dates, text, value)
+        if self.period_date:
+            return (self.period_date, MONTH, 0)
+        raise Rejected("bokforingsdatum", "datum saknas, och ingen månad i filnamnet eller --period")
 
-    def _account(self, raw_number: str, raw_text: str) -> tuple[str, str, int]:
+    @staticmethod
+    def _account(raw_number: str, raw_text: str) -> tuple[str, str, int]:
         if raw_text.strip():
             number, text = split_account(raw_number)[0], raw_text
         else:
             number, text = split_account(raw_number)
-        clean, masked = clean_text(text)
-        return _remember(self.accounts, (raw_number, raw_text), (number, clean, masked))
-
-    def _text(self, text: str) -> tuple[str, int]:
-        return _remember(self.texts, text, clean_text(text))
+        return (number, *clean_text(text))
 
 
-_CACHE_LIMIT = 100_000  # distinct values kept per cache, so memory stays flat on any file
-
-
-def _remember(cache: dict, key, value):
-    if len(cache) >= _CACHE_LIMIT:
-        cache.clear()
-    cache[key] = value
-    return value
+def _organisation_number(text: str) -> str | None:
+    kind, value = ids.classify_supplier_id(text)
+    return value if kind == ids.ORGANISATIONSNUMMER else None

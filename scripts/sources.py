@@ -114,7 +114,7 @@ def _csv_candidate(path: Path, encoding: str, delimiter: str) -> Candidate:
             start = 1
             try:
                 for fields in reader:
-                    if any(f.strip() for f in fields):
+                    if fields and (fields[0].strip() or any(f.strip() for f in fields)):
                         yield start, fields
                     start = reader.line_num + 1
             except csv.Error as error:

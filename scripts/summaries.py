@@ -13,64 +13,91 @@ and a window keeps memory flat where a dict of every invoice would grow with the
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+
+from collections import Counter
+from itertools import compress
 
 from .identifiers import buyer_kind
-from .records import ROW_COLUMNS
+from .records import ROW_COLUMNS, Batch
 
 _OPEN_INVOICES = 100_000  # invoices kept open in memory; the oldest half is written beyond
-_KEYED_TYPES = ("organisationsnummer", "utlandskt_momsnummer")
-(_BUYER, _BUYER_NAME, _VOUCHER, _NAME, _SUPPLIER_ID, _ACCOUNT, _ACCOUNT_TEXT, _DATE, _UNIT,
- _INVOICE, _AMOUNT, _BASIS, _CONTRACT, _MUNICIPALITY, _SCODE, _ID_TYPE, _KEY, _PRECISION,
- _MASKED) = range(len(ROW_COLUMNS))
+_KEYED_TYPES = frozenset({"organisationsnummer", "utlandskt_momsnummer"})
 
 INSERT_INVOICES = """INSERT INTO {schema}.fakturor (kopare_id, leverantor_nyckel, fakturanyckel,
         bokforingsdatum, datum_precision, ar, summa, konteringar, har_avtal, forsta_kallrad, kallfil_id)
     VALUES (?, ?, ?, ?, ?, CAST(substr(?4, 1, 4) AS INTEGER), ? / 100.0, ?, ?, ?, ?)"""
 
 
+class Totals:
+    """Öre and row counts per key, added a batch at a time (the counting happens in C)."""
+
+    def __init__(self) -> None:
+        self.ore: dict[tuple, int] = {}
+        self.rows: Counter = Counter()
+
+    def add(self, keys: list[tuple], ore: list[int]) -> None:
+        totals = self.ore
+        get = totals.get
+        for key, amount in zip(keys, ore):
+            totals[key] = get(key, 0) + amount
+        self.rows.update(keys)
+
+    def items(self):
+        rows = self.rows
+        return ((key, ore, rows[key]) for key, ore in self.ore.items())
+
+
 class FileAggregates:
-    """Totals of one file's rows, folded in as the rows stream past."""
+    """Totals of one file's rows, folded in a batch at a time as the rows stream past."""
 
     def __init__(self, conn: sqlite3.Connection | None = None, file_id: int = 0,
                  schema: str = "main"):
         """With no conn, invoices are not tracked (a removed file's go by kallfil_id)."""
-        self.supplier_month: dict[tuple, list] = {}
-        self.account_month: dict[tuple, list] = {}
-        self.unit_month: dict[tuple, list] = {}
-        self.names: dict[tuple, int] = {}
+        self.supplier_month = Totals()
+        self.supplier_month_name: dict[tuple, str] = {}
+        self.supplier_month_contracts: Counter = Counter()
+        self.account_month = Totals()
+        self.unit_month = Totals()
+        self.names: Counter = Counter()
         self.invoices: dict[tuple, list] = {}
         self.conn, self.file_id = conn, file_id
         self.insert_invoices = INSERT_INVOICES.format(schema=schema)
 
-    def add(self, row: tuple, line: int) -> None:
-        buyer, key, date, ore = row[_BUYER], row[_KEY], row[_DATE], round(row[_AMOUNT] * 100)
-        month = date[:7]
-        contract = 1 if row[_CONTRACT] else 0
-        entry = self.supplier_month.get((buyer, key, month))
-        if entry is None:
-            self.supplier_month[(buyer, key, month)] = [row[_NAME], ore, 1, contract]
-        else:
-            entry[1] += ore
-            entry[2] += 1
-            entry[3] += contract
-        _add(self.account_month, (buyer, row[_ACCOUNT], row[_ACCOUNT_TEXT], month), ore)
-        _add(self.unit_month, (buyer, row[_UNIT], month), ore)
-        if row[_ID_TYPE] in _KEYED_TYPES:
-            name_key = (row[_SUPPLIER_ID], row[_NAME])
-            self.names[name_key] = self.names.get(name_key, 0) + 1
-        if self.conn is None:
-            return
-        invoice_key = (buyer, key, row[_INVOICE] or row[_VOUCHER] or f"rad:{line}", date)
-        invoice = self.invoices.get(invoice_key)
-        if invoice is None:
-            self.invoices[invoice_key] = [row[_PRECISION], ore, 1, contract, line]
-            if len(self.invoices) > _OPEN_INVOICES:
-                self._write_invoices(len(self.invoices) // 2)
-        else:
-            invoice[1] += ore
-            invoice[2] += 1
-            invoice[3] |= contract
+    def add(self, batch: Batch) -> None:
+        column, ore = batch.column, batch.ore
+        buyer, date, contract = column("kopare_id"), column("bokforingsdatum"), column("avtal")
+        months = [d[:7] for d in date]
+        keys = list(zip(buyer, column("leverantor_nyckel"), months))
+        self.supplier_month.add(keys, ore)
+        self.supplier_month_name.update(zip(keys, column("leverantor")))
+        self.supplier_month_contracts.update(compress(keys, contract))
+        self.account_month.add(list(zip(buyer, column("konto_nr"), column("konto_text"), months)), ore)
+        self.unit_month.add(list(zip(buyer, column("forvaltning"), months)), ore)
+        keyed = [t in _KEYED_TYPES for t in column("leverantor_id_typ")]
+        self.names.update(compress(zip(column("leverantor_id"), column("leverantor")), keyed))
+        if self.conn is not None:
+            self._add_invoices(batch, buyer, date, contract, ore)
+
+    def _add_invoices(self, batch: Batch, buyer, date, contract, ore) -> None:
+        numbers = [i or v or f"rad:{line}" for i, v, line in zip(
+            batch.column("fakturanummer"), batch.column("verifikationsnummer"), batch.lines)]
+        keys = list(zip(buyer, batch.column("leverantor_nyckel"), numbers, date))
+        totals = Totals()
+        totals.add(keys, ore)
+        first_line = dict(zip(reversed(keys), reversed(batch.lines)))
+        precision = dict(zip(keys, batch.column("datum_precision")))
+        with_contract = set(compress(keys, contract))
+        invoices = self.invoices
+        for key, amount, rows in totals.items():
+            invoice = invoices.get(key)
+            if invoice is None:
+                invoices[key] = [precision[key], amount, rows, int(key in with_contract), first_line[key]]
+            else:
+                invoice[1] += amount
+                invoice[2] += rows
+                invoice[3] |= key in with_contract
+        if len(invoices) > _OPEN_INVOICES:
+            self._write_invoices(len(invoices) // 2)
 
     def write_invoices(self) -> None:
         """Write the invoices still open (at the end of the file)."""
@@ -92,20 +119,21 @@ class FileAggregates:
             ON CONFLICT DO UPDATE SET summa = round(summa + excluded.summa, 2),
                 rader = rader + excluded.rader, rader_med_avtal = rader_med_avtal + excluded.rader_med_avtal,
                 leverantor = CASE WHEN excluded.rader > 0 THEN excluded.leverantor ELSE leverantor END""",
-            [(b, k, name, m, int(m[:4]), sign * ore / 100, sign * rows, sign * contracts)
-             for (b, k, m), (name, ore, rows, contracts) in self.supplier_month.items()])
+            [(b, k, self.supplier_month_name[(b, k, m)], m, int(m[:4]), sign * ore / 100,
+              sign * rows, sign * self.supplier_month_contracts[(b, k, m)])
+             for (b, k, m), ore, rows in self.supplier_month.items()])
         conn.executemany(
             """INSERT INTO kopare_konto_manad (kopare_id, konto_nr, konto_text, manad, ar, summa, rader)
             VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET
                 summa = round(summa + excluded.summa, 2), rader = rader + excluded.rader""",
             [(b, nr, text, m, int(m[:4]), sign * ore / 100, sign * rows)
-             for (b, nr, text, m), (ore, rows) in self.account_month.items()])
+             for (b, nr, text, m), ore, rows in self.account_month.items()])
         conn.executemany(
             """INSERT INTO kopare_forvaltning_manad (kopare_id, forvaltning, manad, ar, summa, rader)
             VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET
                 summa = round(summa + excluded.summa, 2), rader = rader + excluded.rader""",
             [(b, unit, m, int(m[:4]), sign * ore / 100, sign * rows)
-             for (b, unit, m), (ore, rows) in self.unit_month.items()])
+             for (b, unit, m), ore, rows in self.unit_month.items()])
         conn.executemany(
             """INSERT INTO leverantorsnamn (leverantor_id, leverantor, rader) VALUES (?, ?, ?)
             ON CONFLICT DO UPDATE SET rader = rader + excluded.rader""",
@@ -115,24 +143,17 @@ class FileAggregates:
             conn.execute(f"DELETE FROM {table} WHERE rader = 0")
         if sign < 0:
             conn.execute("DELETE FROM fakturor WHERE kallfil_id = ?", [file_id])
-        refresh_references(conn, {b for b, _, _ in self.supplier_month},
+        refresh_references(conn, {b for b, _, _ in self.supplier_month.ore},
                            {sid for sid, _ in self.names})
 
 
-def _add(totals: dict[tuple, list], key: tuple, ore: int) -> None:
-    entry = totals.get(key)
-    if entry is None:
-        totals[key] = [ore, 1]
-    else:
-        entry[0] += ore
-        entry[1] += 1
-
-
-def aggregate_rows(rows: Iterable[tuple]) -> FileAggregates:
+def aggregate_rows(rows: list[tuple]) -> FileAggregates:
     """Totals of rows read back from the ledger (ROW_COLUMNS then kallrad), for taking back."""
     aggregates = FileAggregates()
-    for row in rows:
-        aggregates.add(row, row[-1])
+    if rows:
+        columns = list(zip(*rows))
+        aggregates.add(Batch(list(columns[:-1]), list(columns[-1]),
+                             [round(a * 100) for a in columns[ROW_COLUMNS.index("nettobelopp")]]))
     return aggregates
 
 

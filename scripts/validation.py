@@ -79,8 +79,8 @@ def validate_file(path: Path, profiles: dict[str, Profile], options: ReadOptions
     report = ValidationReport(path)
     try:
         report.reading = read_ledger(path, profiles, options)
-        for _line, outcome in report.reading.lines():
-            report.tally.count(outcome)
+        for batch in report.reading.batches():
+            report.tally.count(batch)
         refusal = report.tally.refusal(path, max_rejected_share)
         report.refusal = str(refusal) if refusal else None
     except FileRefused as refused:

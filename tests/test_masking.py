@@ -71,3 +71,13 @@ def test_personal_number_in_a_rejected_line_is_masked(tmp_path):
     content, reason = conn.execute("SELECT innehall, orsak FROM avvisade_rader").fetchone()
     assert pnr not in content and "[personnummer]" in content
     assert conn.execute("SELECT rader_maskerade FROM kallfiler").fetchone()[0] == 41
+
+
+def test_a_file_without_personal_data_masks_nothing(tmp_path):
+    from .files import write_v11
+
+    db = tmp_path / "clean.db"
+    assert run_openup("load", "--db", db, write_v11(tmp_path / "a_2023-01.csv", 700)).exit_code == 0
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT rader_maskerade FROM kallfiler").fetchone()[0] == 0
+        assert conn.execute("SELECT sum(maskerad) FROM leverantorsreskontra").fetchone()[0] == 0
