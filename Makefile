@@ -23,7 +23,7 @@ sample-db: install
 	$(BIN)/openup load --db $(DB) $(SAMPLE_DIR)/*
 
 run: sample-db
-	$(BIN)/datasette serve $(DB) --host $(HOST) --port $(PORT)
+	$(BIN)/openup serve $(DB) --host $(HOST) --port $(PORT)
 
 test: install
 	$(BIN)/pytest -q -p no:cacheprovider

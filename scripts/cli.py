@@ -151,6 +151,22 @@ def sample(out_dir: Path, rows: int, seed: int) -> None:
         click.echo(str(path))
 
 
+@main.command()
+@click.argument("databases", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8001, show_default=True, type=int, envvar="PORT")
+def serve(databases: tuple[Path, ...], host: str, port: int) -> None:
+    """Publicera databaserna med Datasette, så som instansen är konfigurerad (read-only)."""
+    import uvicorn
+
+    from openup_plugins.instance import make_datasette
+
+    datasette = make_datasette(list(databases))
+    click.echo(f"Open Up: http://{host}:{port}/")
+    uvicorn.run(datasette.app(), host=host, port=port, log_level="warning")
+
+
 @main.command("schema-doc")
 def schema_doc() -> None:
     """Skriv docs/schema.md (tabeller och kolumner) till standard ut."""

@@ -44,7 +44,7 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         _create_tables(db)
     for table in TABLES:
         if table.fts and not db[table.name].detect_fts():
-            db[table.name].enable_fts(list(table.fts), create_triggers=True, tokenize="unicode61")
+            db[table.name].enable_fts(list(table.fts), create_triggers=True, tokenize="trigram")
 
 
 def _create_tables(db: sqlite_utils.Database) -> None:

@@ -165,6 +165,10 @@ BUYERS = Table(
           "Municipality, region, state agency or other public body"),
         C("kommun_id", "TEXT", "Kommunkod (SCB)", "Municipality code (Statistics Sweden)"),
         _FIRST, _LAST, _ROWS, _SUM,
+        C("latitud", "REAL", "Latitud för orten köparen är uppkallad efter (GeoNames)",
+          "Latitude of the place the buyer is named after (GeoNames)"),
+        C("longitud", "REAL", "Longitud för orten köparen är uppkallad efter (GeoNames)",
+          "Longitude of the place the buyer is named after (GeoNames)"),
     ),
     pk=("kopare_id",),
 )

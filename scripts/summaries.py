@@ -18,6 +18,7 @@ from collections import Counter
 from itertools import compress
 
 from .identifiers import buyer_kind
+from .places import coordinates
 from .records import ROW_COLUMNS, Batch
 
 _OPEN_INVOICES = 100_000  # invoices kept open in memory; the oldest half is written beyond
@@ -215,10 +216,12 @@ def _refresh_buyer(conn: sqlite3.Connection, buyer: str) -> None:
              ORDER BY bokforingsdatum DESC LIMIT 1),
             (SELECT kommun_id FROM leverantorsreskontra WHERE kopare_id = :b AND kommun_id <> ''
              ORDER BY bokforingsdatum DESC LIMIT 1)""", {"b": buyer}).fetchone()
+    latitude, longitude = coordinates(name) or (None, None)
     conn.execute(
-        """INSERT INTO kopare (kopare_id, kopare, typ, kommun_id, forsta_datum, sista_datum, rader, summa)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        """INSERT INTO kopare (kopare_id, kopare, typ, kommun_id, forsta_datum, sista_datum, rader,
+            summa, latitud, longitud) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT DO UPDATE SET kopare = coalesce(excluded.kopare, kopare),
             kommun_id = coalesce(excluded.kommun_id, kommun_id), forsta_datum = excluded.forsta_datum,
-            sista_datum = excluded.sista_datum, rader = excluded.rader, summa = excluded.summa""",
-        [buyer, name, buyer_kind(buyer), municipality, first, last, rows, total])
+            sista_datum = excluded.sista_datum, rader = excluded.rader, summa = excluded.summa,
+            latitud = excluded.latitud, longitud = excluded.longitud""",
+        [buyer, name, buyer_kind(buyer), municipality, first, last, rows, total, latitude, longitude])

@@ -1,0 +1,41 @@
+"""The Swedish front page: what the data is and who published which months."""
+
+from __future__ import annotations
+
+from datasette import hookimpl
+
+_MONTHS = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
+_COVERAGE = """SELECT k.kopare_id, k.kopare, k.typ, s.ar, group_concat(DISTINCT substr(s.manad, 6, 2))
+        AS manader, sum(s.rader) AS rader, round(sum(s.summa), 2) AS summa
+    FROM kopare_leverantor_manad s JOIN kopare k ON k.kopare_id = s.kopare_id
+    GROUP BY k.kopare_id, s.ar ORDER BY k.kopare, s.ar"""
+
+
+@hookimpl
+def extra_template_vars(template, datasette):
+    if template != "index.html":
+        return {}
+
+    async def coverage():
+        for database in datasette.databases.values():
+            if database.name == "_internal" or not await database.table_exists("kopare_leverantor_manad"):
+                continue
+            rows = (await database.execute(_COVERAGE)).rows
+            info = dict((await database.execute("SELECT nyckel, varde FROM databasinfo")).rows)
+            return {
+                "database": database.name,
+                "coverage": [
+                    {**dict(row), "manader": _months(row["manader"])} for row in rows
+                ],
+                "rows": sum(row["rader"] for row in rows),
+                "latest_load": info.get("senast_inlast"),
+            }
+        return None
+
+    return {"openup": coverage}
+
+
+def _months(codes: str) -> list[tuple[str, bool]]:
+    """Twelve (month name, covered) pairs."""
+    covered = set((codes or "").split(","))
+    return [(name, f"{n:02d}" in covered) for n, name in enumerate(_MONTHS, start=1)]

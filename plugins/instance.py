@@ -1,0 +1,87 @@
+"""The published instance's configuration, shared by `openup serve`, the Dockerfile and tests.
+
+One function builds the Datasette object, so what the tests check is what is deployed:
+settings, templates, metadata.yml with every column described from the schema contract,
+and an inspect file so that table counts are instant on an immutable database.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+from datasette.app import Datasette
+
+from openup.schema import TABLES
+
+ROOT = Path(__file__).resolve().parent.parent
+METADATA = ROOT / "metadata.yml"
+TEMPLATES = ROOT / "templates"
+
+SQL_TIME_LIMIT_MS = 4000
+SETTINGS = {
+    # Suggested facets cost about a second per page on a million-row table.
+    "suggest_facets": False,
+    "facet_time_limit_ms": 600,
+    "sql_time_limit_ms": SQL_TIME_LIMIT_MS,
+    # Exports stream to the end: a large CSV is complete, never silently cut.
+    "allow_csv_stream": True,
+    "max_csv_mb": 0,
+    "allow_download": True,
+    "default_page_size": 50,
+    "default_cache_ttl": 3600,
+    "truncate_cells_html": 200,
+}
+
+
+def instance_metadata(database_names: list[str]) -> dict:
+    """metadata.yml, its database block applied to every served database, with the title and
+    description of every table and column taken from the schema (scripts/schema.py)."""
+    metadata = yaml.safe_load(METADATA.read_text("utf-8"))
+    template = metadata.pop("database", {})
+    tables = template.setdefault("tables", {})
+    for table in TABLES:
+        entry = tables.setdefault(table.name, {})
+        entry.setdefault("description", table.sv)
+        entry["columns"] = {c.name: _column_description(c) for c in table.columns}
+    metadata["databases"] = {name: copy.deepcopy(template) for name in database_names}
+    return metadata
+
+
+def _column_description(column) -> str:
+    unit = f" ({column.unit})" if column.unit else ""
+    return f"{column.sv}{unit}. {column.en}{unit}."
+
+
+def inspect_file(database: Path) -> Path:
+    """The inspect file beside database (table counts, hash), made anew when the database changes."""
+    target = database.with_suffix(".inspect.json")
+    if not target.exists() or target.stat().st_mtime < database.stat().st_mtime:
+        datasette = Path(sys.executable).parent / "datasette"
+        subprocess.run([str(datasette), "inspect", str(database), "--inspect-file", str(target)],
+                       check=True)
+    return target
+
+
+def make_datasette(databases: list[Path], *, inspect: bool = True,
+                   plugin_overrides: dict | None = None) -> Datasette:
+    """The instance serving databases (immutable), configured as it is published."""
+    inspect_data = {}
+    if inspect:
+        for database in databases:
+            inspect_data.update(json.loads(inspect_file(database).read_text()))
+    metadata = instance_metadata([d.stem for d in databases])
+    for plugin, config in (plugin_overrides or {}).items():
+        metadata.setdefault("plugins", {}).setdefault(plugin, {}).update(config)
+    return Datasette(
+        immutables=[str(d) for d in databases],
+        inspect_data=inspect_data or None,
+        metadata=metadata,
+        template_dir=str(TEMPLATES),
+        settings=SETTINGS,
+        cors=True,
+    )

