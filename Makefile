@@ -18,12 +18,13 @@ $(BIN)/openup: setup.cfg pyproject.toml
 install: $(BIN)/openup
 
 sample-db: install
-	rm -rf $(SAMPLE_DIR) $(DB)
+	rm -rf $(SAMPLE_DIR) $(DB) databases/exporter
 	$(BIN)/openup sample $(SAMPLE_DIR) --rows 50000 --seed 1
 	$(BIN)/openup load --db $(DB) $(SAMPLE_DIR)/*
+	$(BIN)/openup export --db $(DB) databases/exporter > /dev/null
 
 run: sample-db
-	$(BIN)/openup serve $(DB) --host $(HOST) --port $(PORT)
+	$(BIN)/openup serve $(DB) --host $(HOST) --port $(PORT) --exports databases/exporter
 
 test: install
 	$(BIN)/pytest -q -p no:cacheprovider

@@ -18,6 +18,8 @@ from datasette.app import Datasette
 
 from openup.schema import TABLES
 
+from .exports import EXPORTS_MOUNT
+
 ROOT = Path(__file__).resolve().parent.parent
 METADATA = ROOT / "metadata.yml"
 TEMPLATES = ROOT / "templates"
@@ -68,15 +70,14 @@ def inspect_file(database: Path) -> Path:
 
 
 def make_datasette(databases: list[Path], *, inspect: bool = True,
-                   plugin_overrides: dict | None = None) -> Datasette:
-    """The instance serving databases (immutable), configured as it is published."""
+                   exports: Path | None = None) -> Datasette:
+    """The instance serving databases (immutable), configured as it is published; exports is
+    a folder written by `openup export`, served under /exporter/."""
     inspect_data = {}
     if inspect:
         for database in databases:
             inspect_data.update(json.loads(inspect_file(database).read_text()))
     metadata = instance_metadata([d.stem for d in databases])
-    for plugin, config in (plugin_overrides or {}).items():
-        metadata.setdefault("plugins", {}).setdefault(plugin, {}).update(config)
     return Datasette(
         immutables=[str(d) for d in databases],
         inspect_data=inspect_data or None,
@@ -84,4 +85,5 @@ def make_datasette(databases: list[Path], *, inspect: bool = True,
         template_dir=str(TEMPLATES),
         settings=SETTINGS,
         cors=True,
+        static_mounts=[(EXPORTS_MOUNT, str(exports))] if exports else None,
     )

@@ -152,19 +152,44 @@ def sample(out_dir: Path, rows: int, seed: int) -> None:
 
 
 @main.command()
+@click.option("--db", "db_path", required=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
+def export(db_path: Path, out_dir: Path) -> None:
+    """Skriv en SQLite-fil och en CSV-fil per år för varje köpare, i specifikationens kolumner."""
+    from .export import export_buyers
+
+    for path in export_buyers(db_path, out_dir):
+        click.echo(str(path))
+
+
+@main.command()
 @click.argument("databases", nargs=-1, required=True,
                 type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8001, show_default=True, type=int, envvar="PORT")
-def serve(databases: tuple[Path, ...], host: str, port: int) -> None:
+@click.option("--exports", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Mapp från `openup export` att publicera under /exporter/.")
+def serve(databases: tuple[Path, ...], host: str, port: int, exports: Path | None) -> None:
     """Publicera databaserna med Datasette, så som instansen är konfigurerad (read-only)."""
     import uvicorn
 
     from openup_plugins.instance import make_datasette
 
-    datasette = make_datasette(list(databases))
+    datasette = make_datasette(list(databases), exports=exports)
     click.echo(f"Open Up: http://{host}:{port}/")
     uvicorn.run(datasette.app(), host=host, port=port, log_level="warning")
+
+
+@main.command()
+@click.argument("databases", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def inspect(databases: tuple[Path, ...]) -> None:
+    """Skriv inspect-filen (tabellernas radantal) bredvid varje databas, inför publicering."""
+    from openup_plugins.instance import inspect_file
+
+    for database in databases:
+        click.echo(str(inspect_file(database)))
 
 
 @main.command("schema-doc")

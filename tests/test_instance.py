@@ -179,3 +179,10 @@ async def test_buyers_are_on_the_map(datasette, db_name):
     placed = {r["kopare"]: (r["latitud"], r["longitud"]) for r in rows if r["latitud"]}
     assert placed["Göteborgs Stad"] == pytest.approx((57.7, 11.97), abs=0.05)
     assert {r["kopare"] for r in rows if r["typ"] == "kommun"} <= set(placed)
+
+
+async def test_data_pages_and_json_are_cacheable_for_an_hour(datasette, db_name):
+    for path in (f"/{db_name}/kopare.json", f"/{db_name}/leverantorsreskontra",
+                 f"/{db_name}/storsta_leverantorer.json?kopare_id=212000-1355&ar=2023"):
+        response = await datasette.client.get(path)
+        assert response.headers["cache-control"] == "max-age=3600", path
