@@ -18,8 +18,7 @@ def connect(path: Path) -> sqlite_utils.Database:
     """The database with transactions under our control (BEGIN/COMMIT issued explicitly)."""
     connection = sqlite3.connect(path, isolation_level=None)
     connection.execute("PRAGMA synchronous = NORMAL")
-    connection.execute("PRAGMA cache_size = -65536")  # 64 MiB: index builds stay in memory
-    connection.execute("PRAGMA temp_store = MEMORY")
+    connection.execute("PRAGMA cache_size = -16384")  # 16 MiB: memory stays flat; more did not speed up index builds
     return sqlite_utils.Database(connection)
 
 

@@ -20,10 +20,10 @@ import sqlite_utils
 from .database import create_indexes, drop_indexes, ledger_is_empty
 from .errors import FileRefused
 from .profiles import Profile
-from .reading import DEFAULT_MAX_REJECTED_SHARE, ReadOptions, Tally, read_ledger
+from .reading import BATCH_LINES, DEFAULT_MAX_REJECTED_SHARE, ReadOptions, Tally, read_ledger
 from .records import ROW_COLUMNS
 from .schema import INVOICES, LEDGER
-from .summaries import FileAggregates, aggregate_rows
+from .summaries import FileAggregates, batch_of_rows
 
 LOADED, SKIPPED, REFUSED = "inläst", "överhoppad", "vägrad"
 _BULK_TABLES = (LEDGER, INVOICES)
@@ -127,7 +127,6 @@ def _load_in_transaction(db, path, reading, options, earlier, progress) -> FileR
     if refusal:
         raise refusal
     first, last = last_before + 1, last_before + tally.loaded
-    aggregates.write_invoices()
     if fresh:
         for table in _BULK_TABLES:
             create_indexes(db, table)
@@ -140,7 +139,7 @@ def _load_in_transaction(db, path, reading, options, earlier, progress) -> FileR
                  "rader_maskerade = ?, summa = ?, forsta_id = ?, sista_id = ? WHERE id = ?",
                  [tally.read, tally.loaded, tally.rejected, tally.masked, tally.total_ore / 100,
                   first if tally.loaded else None, last if tally.loaded else None, file_id])
-    aggregates.write(conn, file_id, sign=1)
+    aggregates.finish()
     conn.execute("INSERT INTO databasinfo VALUES ('senast_inlast', ?) "
                  "ON CONFLICT DO UPDATE SET varde = excluded.varde",
                  [dt.datetime.now(dt.UTC).isoformat(timespec="seconds")])
@@ -163,10 +162,14 @@ def _stream_into(conn, schema: str, batches, file_id: int, tally: Tally,
 
 def _remove_file(conn, file_id: int, first: int | None, last: int | None) -> None:
     """Take an earlier load of a file out of the ledger and the summaries (for --replace)."""
+    taken_back = FileAggregates(conn, file_id, sign=-1)
     if first is not None and last is not None:
         rows = conn.execute(f"SELECT {_ROW_IDENTITY}, kallrad FROM leverantorsreskontra "
-                            "WHERE id BETWEEN ? AND ?", [first, last]).fetchall()
-        aggregate_rows(rows).write(conn, file_id, sign=-1)
+                            "WHERE id BETWEEN ? AND ?", [first, last])
+        while chunk := rows.fetchmany(BATCH_LINES):
+            taken_back.add(batch_of_rows(chunk))
+    taken_back.finish()
+    if first is not None and last is not None:
         conn.execute("DELETE FROM leverantorsreskontra WHERE id BETWEEN ? AND ?", [first, last])
     conn.execute("DELETE FROM avvisade_rader WHERE kallfil_id = ?", [file_id])
     conn.execute("DELETE FROM kallfiler WHERE id = ?", [file_id])

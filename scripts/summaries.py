@@ -22,6 +22,7 @@ from .places import coordinates
 from .records import ROW_COLUMNS, Batch
 
 _OPEN_INVOICES = 100_000  # invoices kept open in memory; the oldest half is written beyond
+_OPEN_TOTALS = 200_000  # summary keys kept in memory before they are written
 _KEYED_TYPES = frozenset({"organisationsnummer", "utlandskt_momsnummer"})
 
 INSERT_INVOICES = """INSERT INTO {schema}.fakturor (kopare_id, leverantor_nyckel, fakturanyckel,
@@ -49,20 +50,27 @@ class Totals:
 
 
 class FileAggregates:
-    """Totals of one file's rows, folded in a batch at a time as the rows stream past."""
+    """Totals of one file's rows, folded in a batch at a time as the rows stream past.
 
-    def __init__(self, conn: sqlite3.Connection | None = None, file_id: int = 0,
-                 schema: str = "main"):
-        """With no conn, invoices are not tracked (a removed file's go by kallfil_id)."""
+    sign 1 adds a file being loaded (and writes its invoices); sign -1 takes back a file being
+    replaced (its invoices go by kallfil_id). Totals are written out whenever they grow large,
+    so memory stays flat whatever the size of the file."""
+
+    def __init__(self, conn: sqlite3.Connection, file_id: int, sign: int = 1, schema: str = "main"):
+        self.conn, self.file_id, self.sign = conn, file_id, sign
+        self.insert_invoices = INSERT_INVOICES.format(schema=schema)
+        self.buyers: set[str] = set()
+        self.suppliers: set[str] = set()
+        self.invoices: dict[tuple, list] = {}
+        self._new_totals()
+
+    def _new_totals(self) -> None:
         self.supplier_month = Totals()
         self.supplier_month_name: dict[tuple, str] = {}
         self.supplier_month_contracts: Counter = Counter()
         self.account_month = Totals()
         self.unit_month = Totals()
         self.names: Counter = Counter()
-        self.invoices: dict[tuple, list] = {}
-        self.conn, self.file_id = conn, file_id
-        self.insert_invoices = INSERT_INVOICES.format(schema=schema)
 
     def add(self, batch: Batch) -> None:
         column, ore = batch.column, batch.ore
@@ -75,9 +83,14 @@ class FileAggregates:
         self.account_month.add(list(zip(buyer, column("konto_nr"), column("konto_text"), months)), ore)
         self.unit_month.add(list(zip(buyer, column("forvaltning"), months)), ore)
         keyed = [t in _KEYED_TYPES for t in column("leverantor_id_typ")]
-        self.names.update(compress(zip(column("leverantor_id"), column("leverantor")), keyed))
-        if self.conn is not None:
+        supplier_ids = list(compress(column("leverantor_id"), keyed))
+        self.names.update(zip(supplier_ids, compress(column("leverantor"), keyed)))
+        self.buyers.update(buyer)
+        self.suppliers.update(supplier_ids)
+        if self.sign > 0:
             self._add_invoices(batch, buyer, date, contract, ore)
+        if len(self.supplier_month.ore) + len(self.account_month.ore) > _OPEN_TOTALS:
+            self._write_totals()
 
     def _add_invoices(self, batch: Batch, buyer, date, contract, ore) -> None:
         numbers = [i or v or f"rad:{line}" for i, v, line in zip(
@@ -100,10 +113,6 @@ class FileAggregates:
         if len(invoices) > _OPEN_INVOICES:
             self._write_invoices(len(invoices) // 2)
 
-    def write_invoices(self) -> None:
-        """Write the invoices still open (at the end of the file)."""
-        self._write_invoices(len(self.invoices))
-
     def _write_invoices(self, count: int) -> None:
         """Write the `count` oldest open invoices to fakturor."""
         items = list(self.invoices.items())
@@ -112,8 +121,9 @@ class FileAggregates:
                               [(*key, *value, file_id) for key, value in items[:count]])
         self.invoices = dict(items[count:])
 
-    def write(self, conn: sqlite3.Connection, file_id: int, sign: int) -> None:
-        """Add (sign 1) or take back (sign -1) these totals in the summary tables."""
+    def _write_totals(self) -> None:
+        """Add (or take back) the totals gathered so far in the summary tables."""
+        conn, sign = self.conn, self.sign
         conn.executemany(
             """INSERT INTO kopare_leverantor_manad (kopare_id, leverantor_nyckel, leverantor, manad,
                 ar, summa, rader, rader_med_avtal) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -139,23 +149,27 @@ class FileAggregates:
             """INSERT INTO leverantorsnamn (leverantor_id, leverantor, rader) VALUES (?, ?, ?)
             ON CONFLICT DO UPDATE SET rader = rader + excluded.rader""",
             [(sid, name, sign * rows) for (sid, name), rows in self.names.items()])
+        self._new_totals()
+
+    def finish(self) -> None:
+        """Write what is left, then bring the reference tables up to date."""
+        self._write_totals()
+        conn = self.conn
         for table in ("kopare_leverantor_manad", "kopare_konto_manad", "kopare_forvaltning_manad",
                       "leverantorsnamn"):
             conn.execute(f"DELETE FROM {table} WHERE rader = 0")
-        if sign < 0:
-            conn.execute("DELETE FROM fakturor WHERE kallfil_id = ?", [file_id])
-        refresh_references(conn, {b for b, _, _ in self.supplier_month.ore},
-                           {sid for sid, _ in self.names})
+        if self.sign > 0:
+            self._write_invoices(len(self.invoices))
+        else:
+            conn.execute("DELETE FROM fakturor WHERE kallfil_id = ?", [self.file_id])
+        refresh_references(conn, self.buyers, self.suppliers)
 
 
-def aggregate_rows(rows: list[tuple]) -> FileAggregates:
-    """Totals of rows read back from the ledger (ROW_COLUMNS then kallrad), for taking back."""
-    aggregates = FileAggregates()
-    if rows:
-        columns = list(zip(*rows))
-        aggregates.add(Batch(list(columns[:-1]), list(columns[-1]),
-                             [round(a * 100) for a in columns[ROW_COLUMNS.index("nettobelopp")]]))
-    return aggregates
+def batch_of_rows(rows: list[tuple]) -> Batch:
+    """A Batch of rows read back from the ledger (ROW_COLUMNS, then kallrad)."""
+    columns = list(zip(*rows))
+    amounts = columns[ROW_COLUMNS.index("nettobelopp")]
+    return Batch(list(columns[:-1]), list(columns[-1]), [round(a * 100) for a in amounts])
 
 
 _REFRESH_SUPPLIERS = """INSERT INTO leverantorer (leverantor_id, leverantor, leverantor_id_typ,
