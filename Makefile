@@ -27,6 +27,7 @@ run: sample-db
 	$(BIN)/openup serve $(DB) --host $(HOST) --port $(PORT) --exports databases/exporter
 
 test: install
+	$(BIN)/ruff check --no-cache scripts plugins tests benchmarks
 	$(BIN)/pytest -q -p no:cacheprovider
 
 bench: install

@@ -7,7 +7,6 @@ import io
 import re
 import sqlite3
 from html.parser import HTMLParser
-from urllib.parse import unquote
 
 import pytest
 import yaml
