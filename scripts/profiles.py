@@ -32,7 +32,6 @@ class Profile:
     title: str
     columns: dict[str, tuple[str, ...]]
     required: tuple[str, ...]
-    formats: tuple[str, ...] = ()
     ignored: frozenset[str] = frozenset()
     internal_supplier_ids: bool = False
     buyer: dict[str, str] = field(default_factory=dict)  # id, name, kommun_id of the publisher
@@ -59,9 +58,10 @@ class HeaderMatch:
     def fits(self) -> bool:
         return not self.missing_required
 
-    def rank(self, file_format: str) -> tuple[int, int, int, int]:
-        specific = int(file_format in self.profile.formats)
-        return (int(self.fits), len(self.positions), specific, -len(self.unknown))
+    publisher_matches: bool = False  # the first data row names the profile's publisher
+
+    def rank(self) -> tuple[int, int, int, int]:
+        return (int(self.fits), len(self.positions), int(self.publisher_matches), -len(self.unknown))
 
 
 def _load(text: str) -> Profile:
@@ -78,7 +78,6 @@ def _load(text: str) -> Profile:
         title=data["title"],
         columns=columns,
         required=tuple(data["required"]),
-        formats=tuple(data.get("formats", ())),
         ignored=frozenset(normalise_header(h) for h in data.get("ignored", ())),
         internal_supplier_ids=data.get("internal_supplier_ids", False),
         buyer=data.get("buyer", {}),
@@ -106,12 +105,18 @@ def match_header(profile: Profile, header: list[str]) -> HeaderMatch:
     return match
 
 
-def best_matches(
-    profiles: dict[str, Profile], header: list[str], file_format: str
-) -> list[HeaderMatch]:
-    """Every profile's match for header, best first."""
+def best_matches(profiles: dict[str, Profile], header: list[str],
+                 first_row: list[str] | None = None) -> list[HeaderMatch]:
+    """Every profile's match for header, best first. Between profiles that fit a header
+    equally, one whose publisher the first data row names as buyer wins."""
     matches = [match_header(p, header) for p in profiles.values()]
-    return sorted(matches, key=lambda m: m.rank(file_format), reverse=True)
+    for match in matches:
+        buyer_at = match.positions.get("kopare_id")
+        publisher = match.profile.buyer.get("id", "")
+        if first_row and buyer_at is not None and buyer_at < len(first_row) and publisher:
+            given = first_row[buyer_at].replace("-", "").strip()
+            match.publisher_matches = given == publisher.replace("-", "")
+    return sorted(matches, key=HeaderMatch.rank, reverse=True)
 
 
 def closest_profile_names(profiles: dict[str, Profile], header: list[str]) -> list[str]:

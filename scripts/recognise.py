@@ -30,16 +30,16 @@ def recognise(source: Source, profiles: dict[str, Profile]) -> Recognised:
         except FileRefused as error:
             first_error = first_error or error
             continue
-        for location, cells in head:
+        for index, (location, cells) in enumerate(head):
             if sum(1 for c in cells if c.strip()) < 2:
                 continue
             if nearest is None or len(cells) > len(nearest[1]):
                 nearest = (candidate, cells)
-            match = best_matches(profiles, cells, source.format)[0]
+            first_row = head[index + 1][1] if index + 1 < len(head) else None
+            match = best_matches(profiles, cells, first_row)[0]
             if match.fits:
-                found = Recognised(candidate, location, match)
-                if best is None or match.rank(source.format) > best.match.rank(source.format):
-                    best = found
+                if best is None or match.rank() > best.match.rank():
+                    best = Recognised(candidate, location, match)
                 break
     if best is not None:
         return best
@@ -54,8 +54,7 @@ def recognise(source: Source, profiles: dict[str, Profile]) -> Recognised:
 def _no_profile(source: Source, profiles: dict[str, Profile], candidate: Candidate,
                 header: list[str]) -> FileRefused:
     closest = closest_profile_names(profiles, header)
-    match = next(m for m in best_matches(profiles, header, source.format)
-                 if m.profile.name == closest[0])
+    match = next(m for m in best_matches(profiles, header) if m.profile.name == closest[0])
     unmapped = ", ".join(match.unknown) or "inga"
     missing = ", ".join(match.missing_required)
     return FileRefused(

@@ -1,0 +1,81 @@
+"""Small hand-shaped exports: the format variations of formats.md, one at a time."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from .conftest import run_openup
+from .files import BUYER, v11_lines
+
+
+def rows(db, sql="SELECT * FROM leverantorsreskontra ORDER BY id"):
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    return conn.execute(sql).fetchall()
+
+
+def test_json_list_of_objects(tmp_path):
+    header = v11_lines(1)[0].split(";")
+    objects = [dict(zip(header, line.split(";"))) for line in v11_lines(4)[1:]]
+    path = tmp_path / "ledger.json"
+    path.write_text(json.dumps(objects, ensure_ascii=False), "utf-8")
+    assert run_openup("load", "--db", tmp_path / "j.db", path).exit_code == 0
+    assert len(rows(tmp_path / "j.db")) == 4
+    assert rows(tmp_path / "j.db", "SELECT profil, format FROM kallfiler")[0][:] == ("nationell-1.1", "json")
+
+
+def test_tabs_bare_cr_and_quoted_semicolons(tmp_path):
+    lines = [line.replace(";", "\t") for line in v11_lines(3)]
+    lines[1] = lines[1].replace("Leverantör 0 AB", '"Bygg; Mark AB"')
+    path = tmp_path / "tabs_2023-01.csv"
+    path.write_bytes("\r".join(lines).encode("utf-8"))
+    assert run_openup("load", "--db", tmp_path / "t.db", path).exit_code == 0
+    loaded = rows(tmp_path / "t.db")
+    assert [r["kallrad"] for r in loaded] == [2, 3, 4]
+    assert loaded[0]["leverantor"] == "Bygg; Mark AB"
+
+
+def test_utf16_with_bom_and_comma_delimiter(tmp_path):
+    lines = [line.replace(";", ",") for line in v11_lines(3)]
+    lines[1] = lines[1].replace("Konsulttjänster", "Städ och fönsterputs")
+    path = tmp_path / "utf16.csv"
+    path.write_bytes("\r\n".join(lines).encode("utf-16"))
+    assert run_openup("load", "--db", tmp_path / "u.db", path).exit_code == 0
+    assert rows(tmp_path / "u.db")[0]["konto_text"] == "Städ och fönsterputs"
+    assert rows(tmp_path / "u.db", "SELECT teckenkodning FROM kallfiler")[0][0] == "utf-16"
+
+
+def test_swedish_thousands_and_excel_serial_dates(tmp_path):
+    header = "kopare_id;kopare;verifikationsnummer;leverantor;bokforingsdatum;nettobelopp"
+    path = tmp_path / "serials.csv"
+    path.write_text("\n".join([header, f"{BUYER[0]};{BUYER[1]};1;A AB;43891;1.234,56",
+                                f"{BUYER[0]};{BUYER[1]};2;B AB;45000;\u22121 000,50"]), "utf-8")
+    assert run_openup("load", "--db", tmp_path / "s.db", path).exit_code == 0
+    loaded = rows(tmp_path / "s.db")
+    assert [(r["bokforingsdatum"], r["nettobelopp"]) for r in loaded] == [
+        ("2020-03-01", 1234.56), ("2023-03-15", -1000.5)]
+
+
+def test_buyer_and_period_from_the_command_line(tmp_path):
+    path = tmp_path / "leverantorer.csv"  # no month in the name, no date or buyer columns
+    path.write_text("Förvaltning;Leverantör;Organisationsnummer;Belopp kr\nKultur;A AB;;100,00\n")
+    refused = run_openup("load", "--db", tmp_path / "p.db", path)
+    assert refused.exit_code == 1 and "--period" in refused.output
+    loaded = run_openup("load", "--db", tmp_path / "p.db", "--period", "2021-07",
+                        "--buyer", "2120000142", "--buyer-name", "Stockholms stad", path)
+    assert loaded.exit_code == 0, loaded.output
+    row = rows(tmp_path / "p.db")[0]
+    assert (row["kopare_id"], row["kopare"], row["bokforingsdatum"], row["datum_precision"]) == (
+        "212000-0142", "Stockholms stad", "2021-07-01", "manad")
+    bad = run_openup("load", "--db", tmp_path / "p.db", "--buyer", "123", path)
+    assert bad.exit_code == 2 and "organisationsnummer" in bad.output
+
+
+def test_forced_profile(tmp_path):
+    header = v11_lines(1)[0].split(";")
+    objects = [dict(zip(header, line.split(";"))) for line in v11_lines(3)[1:]]
+    path = tmp_path / "api.json"
+    path.write_text(json.dumps({"results": objects}), "utf-8")
+    assert run_openup("load", "--db", tmp_path / "f.db", "--profile", "vasteras", path).exit_code == 0
+    assert {r[0] for r in rows(tmp_path / "f.db", "SELECT leverantor_id_typ FROM leverantorsreskontra")} == {"internt"}
