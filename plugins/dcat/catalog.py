@@ -1,0 +1,59 @@
+"""What the catalog describes, read from the published database: one dataset per buyer and
+calendar year, with its time span, and the catalog's own dates."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+PUBLISHER_TYPES = {  # buyer type (kopare.typ) -> ADMS publisher type
+    "kommun": "LocalAuthority",
+    "region": "RegionalAuthority",
+    "statlig myndighet": "NationalAuthority",
+}
+DEFAULT_PUBLISHER_TYPE = "NationalAuthority"
+
+
+@dataclass(frozen=True)
+class BuyerYear:
+    orgnr: str
+    name: str
+    kind: str
+    year: int
+    start: str  # first and last booking date in the data
+    end: str
+    rows: int
+
+    @property
+    def publisher_type(self) -> str:
+        return PUBLISHER_TYPES.get(self.kind, DEFAULT_PUBLISHER_TYPE)
+
+
+@dataclass(frozen=True)
+class CatalogFacts:
+    database: str
+    datasets: list[BuyerYear]
+    first_loaded: str | None
+    last_loaded: str | None
+
+
+def version(conn: sqlite3.Connection) -> tuple:
+    """Changes whenever a load changes the database: the catalog is rebuilt only then."""
+    return conn.execute("SELECT (SELECT varde FROM databasinfo WHERE nyckel = 'senast_inlast'), "
+                        "(SELECT count(*) FROM kallfiler), (SELECT max(id) FROM kallfiler)").fetchone()
+
+
+def read_facts(conn: sqlite3.Connection, database: str) -> CatalogFacts:
+    buyer_years = conn.execute(
+        "SELECT s.kopare_id, k.kopare, k.typ, s.ar, sum(s.rader) FROM kopare_leverantor_manad s "
+        "JOIN kopare k ON k.kopare_id = s.kopare_id GROUP BY s.kopare_id, s.ar "
+        "ORDER BY s.kopare_id, s.ar").fetchall()
+    datasets = []
+    for orgnr, name, kind, year, rows in buyer_years:
+        span = [conn.execute(  # two index seeks each (kopare_id, bokforingsdatum)
+            f"SELECT {edge}(bokforingsdatum) FROM leverantorsreskontra WHERE kopare_id = ? "
+            "AND bokforingsdatum BETWEEN ? AND ?", [orgnr, f"{year}-01-01", f"{year}-12-31"]
+        ).fetchone()[0] for edge in ("min", "max")]
+        datasets.append(BuyerYear(orgnr, name or orgnr, kind or "", year, span[0], span[1], rows))
+    first, last = conn.execute("SELECT min(inlast), max(inlast) FROM kallfiler").fetchone()
+    return CatalogFacts(database, datasets, first, last)
