@@ -46,6 +46,7 @@ GOVE, ECON = THEME.GOVE, THEME.ECON
 PUBLIC = URIRef(EU + "access-right/PUBLIC")
 MONTHLY = URIRef(EU + "frequency/MONTHLY")
 STABLE = URIRef(EU + "planned-availability/STABLE")
+REST = URIRef("http://www.wikidata.org/entity/Q749568")  # DCAT-AP-SE's "architectural style"
 KEYWORDS = (Literal("leverantörsreskontra", lang="sv"), Literal("offentliga inköp", lang="sv"),
             Literal("fakturor", lang="sv"), Literal("upphandling", lang="sv"),
             Literal("supplier ledger", lang="en"))
@@ -252,7 +253,7 @@ class DcatApSeProfile:
         self._add(service, DCAT.endpointURL, URIRef(f"{self.base}/{facts.database}"))
         self._add(service, DCAT.endpointDescription, URIRef(f"{self.base}/openapi.json"))
         self._add(service, DCTERMS.format, Literal("application/json"))
-        self._add(service, DCTERMS.type, URIRef(EU + "distribution-type/WEB_SERVICE"))
+        self._add(service, DCTERMS.type, REST)
         self._add(service, DCTERMS.conformsTo, URIRef("https://spec.openapis.org/oas/v3.0.3"))
         self._add(service, DCAT.contactPoint, self._contact())
         self._add(service, DCTERMS.publisher, URIRef(PORTAL_ORGANISATION
