@@ -37,6 +37,12 @@ def _period(ctx, param, value: str | None) -> str | None:
     return value
 
 
+def _url(ctx, param, value: str | None) -> str | None:
+    if value is not None and not value.startswith(("http://", "https://")):
+        raise click.BadParameter(f"{value!r}: väntade en URL (http:// eller https://)")
+    return value
+
+
 def _profiles(name: str | None):
     profiles = builtin_profiles()
     if name is None:
@@ -66,15 +72,18 @@ def main() -> None:
 @click.option("--db", "db_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="SQLite-databasen att läsa in i (skapas om den saknas).")
 @click.option("--replace", is_flag=True, help="Läs in filer på nytt som redan är inlästa.")
+@click.option("--source", callback=_url, help="Var utgivaren publicerade filerna (URL).")
+@click.option("--license", "license_", callback=_url,
+              help="Licensen utgivaren angav, t.ex. http://creativecommons.org/publicdomain/zero/1.0/")
 @click.option("--max-rejected", default=0.05, show_default=True, type=click.FloatRange(0, 1),
               help="Största andel avvisade rader innan hela filen vägras.")
 @_read_options
 @_FILES
-def load(db_path: Path, replace: bool, max_rejected: float, buyer, buyer_name, period, profile,
-         files: tuple[Path, ...]) -> None:
+def load(db_path: Path, replace: bool, source, license_, max_rejected: float, buyer, buyer_name,
+         period, profile, files: tuple[Path, ...]) -> None:
     """Läs in leverantörsreskontror (CSV, XLSX, JSON) i databasen, en transaktion per fil."""
     profiles = _profiles(profile)
-    options = LoadOptions(buyer, buyer_name, period, profile, replace, max_rejected)
+    options = LoadOptions(buyer, buyer_name, period, profile, source, license_, replace, max_rejected)
     existed = db_path.exists()
     with _open_database(db_path) as db:
         results = [_load_with_progress(db, path, profiles, options) for path in files]

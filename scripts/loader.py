@@ -37,6 +37,8 @@ _ROW_IDENTITY = ", ".join(ROW_COLUMNS)
 
 @dataclass(frozen=True)
 class LoadOptions(ReadOptions):
+    source: str | None = None  # where the publisher published the file
+    license: str | None = None  # the licence the publisher gave it
     replace: bool = False
     max_rejected_share: float = DEFAULT_MAX_REJECTED_SHARE
 
@@ -113,10 +115,10 @@ def _load_in_transaction(db, path, reading, options, earlier, progress) -> FileR
     last_before = conn.execute("SELECT coalesce(max(id), 0) FROM leverantorsreskontra").fetchone()[0]
     file_id = conn.execute(
         "INSERT INTO kallfiler (filnamn, sha256, profil, format, teckenkodning, avgransare, blad, "
-        "period, saknade_kolumner, inlast) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "period, saknade_kolumner, kalla, licens, inlast) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [path.name, reading.source.sha256, reading.profile.name, reading.source.format,
          reading.source.encoding, _delimiter(reading), _sheet(reading), reading.context.period,
-         ", ".join(reading.missing_columns) or None,
+         ", ".join(reading.missing_columns) or None, options.source, options.license,
          dt.datetime.now(dt.UTC).isoformat(timespec="seconds")],
     ).lastrowid
     result = FileResult(path, LOADED)
@@ -140,6 +142,10 @@ def _load_in_transaction(db, path, reading, options, earlier, progress) -> FileR
                  [tally.read, tally.loaded, tally.rejected, tally.masked, tally.total_ore / 100,
                   first if tally.loaded else None, last if tally.loaded else None, file_id])
     aggregates.finish()
+    if options.source or options.license:
+        conn.executemany("UPDATE kopare SET kalla = coalesce(?, kalla), licens = coalesce(?, licens) "
+                         "WHERE kopare_id = ?",
+                         [(options.source, options.license, b) for b in aggregates.buyers])
     conn.execute("INSERT INTO databasinfo VALUES ('senast_inlast', ?) "
                  "ON CONFLICT DO UPDATE SET varde = excluded.varde",
                  [dt.datetime.now(dt.UTC).isoformat(timespec="seconds")])

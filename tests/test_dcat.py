@@ -219,3 +219,21 @@ async def test_identifiers_and_uris_are_stable_across_rebuilds(sample_dir, tmp_p
         identifiers.append({(str(d), str(graph.value(d, DCTERMS.identifier)))
                             for d in graph.subjects(RDF.type, DCAT.Dataset)})
     assert identifiers[0] == identifiers[1] and len(identifiers[0]) == 2  # VGR 2022 and 2023
+
+
+async def test_a_buyers_own_licence_goes_on_its_distributions(sample_dir, tmp_path):
+    from datasette.app import Datasette
+
+    from openup_plugins.instance import instance_metadata
+
+    db = tmp_path / "openup.db"
+    cc_by = "http://creativecommons.org/licenses/by/4.0/"
+    assert run_openup("load", "--db", db, "--license", cc_by,
+                      *sorted(sample_dir.glob("vgr_leverantorsreskontra_*.csv"))).exit_code == 0
+    dcat_plugin._cache.clear()
+    instance = Datasette([str(db)], metadata=instance_metadata([db.stem]))
+    graph = Graph().parse(data=(await instance.client.get("/datasets/dcat.ttl")).text, format="turtle")
+    licences = {str(graph.value(d, DCTERMS.license)) for d in graph.subjects(RDF.type, DCAT.Distribution)}
+    assert licences == {cc_by}
+    catalog = next(graph.subjects(RDF.type, DCAT.Catalog))
+    assert str(graph.value(catalog, DCTERMS.license)) == "http://creativecommons.org/publicdomain/zero/1.0/"

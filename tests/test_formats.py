@@ -79,3 +79,16 @@ def test_forced_profile(tmp_path):
     path.write_text(json.dumps({"results": objects}), "utf-8")
     assert run_openup("load", "--db", tmp_path / "f.db", "--profile", "vasteras", path).exit_code == 0
     assert {r[0] for r in rows(tmp_path / "f.db", "SELECT leverantor_id_typ FROM leverantorsreskontra")} == {"internt"}
+
+
+def test_source_and_licence_are_kept_per_file_and_buyer(tmp_path):
+    from .files import write_v11
+
+    db = tmp_path / "l.db"
+    cc_by = "http://creativecommons.org/licenses/by/4.0/"
+    result = run_openup("load", "--db", db, "--source", "https://goteborg.se/oppna-data",
+                        "--license", cc_by, write_v11(tmp_path / "a_2023-01.csv", 5))
+    assert result.exit_code == 0, result.output
+    assert tuple(rows(db, "SELECT kalla, licens FROM kallfiler")[0]) == ("https://goteborg.se/oppna-data", cc_by)
+    assert tuple(rows(db, "SELECT kalla, licens FROM kopare")[0]) == ("https://goteborg.se/oppna-data", cc_by)
+    assert run_openup("load", "--db", db, "--license", "CC0", write_v11(tmp_path / "b.csv")).exit_code == 2

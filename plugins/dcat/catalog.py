@@ -23,6 +23,7 @@ class BuyerYear:
     start: str  # first and last booking date in the data
     end: str
     rows: int
+    license: str | None  # the buyer's own licence, when known
 
     @property
     def publisher_type(self) -> str:
@@ -45,15 +46,16 @@ def version(conn: sqlite3.Connection) -> tuple:
 
 def read_facts(conn: sqlite3.Connection, database: str) -> CatalogFacts:
     buyer_years = conn.execute(
-        "SELECT s.kopare_id, k.kopare, k.typ, s.ar, sum(s.rader) FROM kopare_leverantor_manad s "
+        "SELECT s.kopare_id, k.kopare, k.typ, s.ar, sum(s.rader), k.licens FROM kopare_leverantor_manad s "
         "JOIN kopare k ON k.kopare_id = s.kopare_id GROUP BY s.kopare_id, s.ar "
         "ORDER BY s.kopare_id, s.ar").fetchall()
     datasets = []
-    for orgnr, name, kind, year, rows in buyer_years:
+    for orgnr, name, kind, year, rows, license_url in buyer_years:
         span = [conn.execute(  # two index seeks each (kopare_id, bokforingsdatum)
             f"SELECT {edge}(bokforingsdatum) FROM leverantorsreskontra WHERE kopare_id = ? "
             "AND bokforingsdatum BETWEEN ? AND ?", [orgnr, f"{year}-01-01", f"{year}-12-31"]
         ).fetchone()[0] for edge in ("min", "max")]
-        datasets.append(BuyerYear(orgnr, name or orgnr, kind or "", year, span[0], span[1], rows))
+        datasets.append(BuyerYear(orgnr, name or orgnr, kind or "", year, span[0], span[1], rows,
+                                  license_url))
     first, last = conn.execute("SELECT min(inlast), max(inlast) FROM kallfiler").fetchone()
     return CatalogFacts(database, datasets, first, last)

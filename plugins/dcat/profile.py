@@ -223,6 +223,7 @@ class DcatApSeProfile:
         year = dataset.year
         filters = urlencode([("kopare_id", dataset.orgnr), ("bokforingsdatum__gte", f"{year}-01-01"),
                              ("bokforingsdatum__lte", f"{year}-12-31")])
+        license_ = URIRef(dataset.license) if dataset.license else CC0  # the buyer's, if it gave one
         urls = {"csv": URIRef(f"{rows}.csv?{filters}&{_CSV_OPTIONS}"),
                 "json": URIRef(f"{rows}.json?{filters}&_shape=objects"), "sqlite": self.sqlite_url}
         made = []
@@ -238,7 +239,7 @@ class DcatApSeProfile:
                 self._add(distribution, DCAT.accessService, service)
                 self._add(distribution, DCTERMS.conformsTo, self.openapi)
             self._add(distribution, DCTERMS.format, media_type)
-            self._add(distribution, DCTERMS.license, CC0)
+            self._add(distribution, DCTERMS.license, license_)
             self._add(distribution, DCATAP.availability, STABLE)
             made.append(distribution)
         return made
