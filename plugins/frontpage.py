@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datasette import hookimpl
 
+from .ledger import ledger_database
+
 _MONTHS = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
 _COVERAGE = """SELECT k.kopare_id, k.kopare, k.typ, s.ar, group_concat(DISTINCT substr(s.manad, 6, 2))
         AS manader, sum(s.rader) AS rader, round(sum(s.summa), 2) AS summa
@@ -17,20 +19,17 @@ def extra_template_vars(template, datasette):
         return {}
 
     async def coverage():
-        for database in datasette.databases.values():
-            if database.name == "_internal" or not await database.table_exists("kopare_leverantor_manad"):
-                continue
-            rows = (await database.execute(_COVERAGE)).rows
-            info = dict((await database.execute("SELECT nyckel, varde FROM databasinfo")).rows)
-            return {
-                "database": database.name,
-                "coverage": [
-                    {**dict(row), "manader": _months(row["manader"])} for row in rows
-                ],
-                "rows": sum(row["rader"] for row in rows),
-                "latest_load": info.get("senast_inlast"),
-            }
-        return None
+        database = await ledger_database(datasette)
+        if database is None:
+            return None
+        rows = (await database.execute(_COVERAGE)).rows
+        info = dict((await database.execute("SELECT nyckel, varde FROM databasinfo")).rows)
+        return {
+            "database": database.name,
+            "coverage": [{**dict(row), "manader": _months(row["manader"])} for row in rows],
+            "rows": sum(row["rader"] for row in rows),
+            "latest_load": info.get("senast_inlast"),
+        }
 
     return {"openup": coverage}
 

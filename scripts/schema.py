@@ -266,6 +266,33 @@ BUYER_UNIT_MONTH = Table(
     indexes=(("ar", "kopare_id"),),
 )
 
+BUYER_QUALITY = Table(
+    "kopare_kvalitet",
+    "Datakvalitet per köpare och år: hur många rader som har varje uppgift",
+    "Data quality per buyer and year: how many rows carry each field",
+    (
+        _BUYER_ID, _YEAR, _ROWS,
+        *(C(f"med_{c}", "INTEGER", f"Rader med {c} ifyllt", f"Rows with {c} filled in")
+          for c in ("verifikationsnummer", "leverantor_id", "konto_nr", "konto_text", "forvaltning",
+                    "fakturanummer", "avtal")),
+        C("organisationsnummer", "INTEGER", "Rader vars leverantörs-id är ett giltigt organisationsnummer",
+          "Rows whose supplier id is a valid organisation number"),
+        C("dagsdatum", "INTEGER", "Rader med datum på dagen (inte bara månaden)",
+          "Rows dated to the day (not only the month)"),
+        C("maskerade", "INTEGER", "Rader där personuppgifter maskerades", "Rows where personal data was masked"),
+    ),
+    pk=("kopare_id", "ar"),
+)
+
+SOURCE_FILE_BUYERS = Table(
+    "kallfil_kopare",
+    "Vilka köpare varje källfil innehåller, med antal rader",
+    "Which buyers each source file holds, with the number of rows",
+    (C("kallfil_id", "INTEGER", "Källfilen (kallfiler.id)", "Source file (kallfiler.id)"), _BUYER_ID, _ROWS),
+    pk=("kallfil_id", "kopare_id"),
+    indexes=(("kopare_id",),),
+)
+
 INVOICES = Table(
     "fakturor",
     "Fakturor: konteringsrader summerade per köpare, leverantör, fakturanummer och datum",
@@ -317,7 +344,8 @@ BUILD_INFO = Table(
 
 TABLES: tuple[Table, ...] = (
     LEDGER, SOURCE_FILES, REJECTED, BUYERS, SUPPLIERS, SUPPLIER_NAMES, ACCOUNTS,
-    BUYER_SUPPLIER_MONTH, BUYER_ACCOUNT_MONTH, BUYER_UNIT_MONTH, INVOICES,
+    BUYER_SUPPLIER_MONTH, BUYER_ACCOUNT_MONTH, BUYER_UNIT_MONTH, BUYER_QUALITY, SOURCE_FILE_BUYERS,
+    INVOICES,
     DIRECT_AWARD_LIMITS, BUILD_INFO,
 )
 SCHEMA_VERSION = "1"

@@ -23,6 +23,10 @@ from .records import ROW_COLUMNS, Batch
 
 _OPEN_INVOICES = 100_000  # invoices kept open in memory; the oldest half is written beyond
 _OPEN_TOTALS = 200_000  # summary keys kept in memory before they are written
+_FILLED_COLUMNS = ("verifikationsnummer", "leverantor_id", "konto_nr", "konto_text", "forvaltning",
+                   "fakturanummer", "avtal")
+QUALITY_COLUMNS = ("rader", *(f"med_{c}" for c in _FILLED_COLUMNS), "organisationsnummer",
+                   "dagsdatum", "maskerade")
 _KEYED_TYPES = frozenset({"organisationsnummer", "utlandskt_momsnummer"})
 
 INSERT_INVOICES = """INSERT INTO {schema}.fakturor (kopare_id, leverantor_nyckel, fakturanyckel,
@@ -61,6 +65,7 @@ class FileAggregates:
         self.insert_invoices = INSERT_INVOICES.format(schema=schema)
         self.buyers: set[str] = set()
         self.suppliers: set[str] = set()
+        self.file_buyers: Counter = Counter()  # rows per buyer in this file
         self.invoices: dict[tuple, list] = {}
         self._new_totals()
 
@@ -71,6 +76,7 @@ class FileAggregates:
         self.account_month = Totals()
         self.unit_month = Totals()
         self.names: Counter = Counter()
+        self.quality: dict[tuple, list[int]] = {}  # (buyer, year) -> counts in QUALITY_COLUMNS
 
     def add(self, batch: Batch) -> None:
         column, ore = batch.column, batch.ore
@@ -87,10 +93,23 @@ class FileAggregates:
         self.names.update(zip(supplier_ids, compress(column("leverantor"), keyed)))
         self.buyers.update(buyer)
         self.suppliers.update(supplier_ids)
+        self._count_quality(batch, buyer, months)
         if self.sign > 0:
             self._add_invoices(batch, buyer, date, contract, ore)
         if len(self.supplier_month.ore) + len(self.account_month.ore) > _OPEN_TOTALS:
             self._write_totals()
+
+    def _count_quality(self, batch: Batch, buyer, months) -> None:
+        """How many rows carry each field, per buyer and year (for /inkop/kvalitet)."""
+        keys = list(zip(buyer, [m[:4] for m in months]))
+        columns = [None, *(batch.column(c) for c in _FILLED_COLUMNS),
+                   [t == "organisationsnummer" for t in batch.column("leverantor_id_typ")],
+                   [p == "dag" for p in batch.column("datum_precision")], batch.column("maskerad")]
+        for index, flags in enumerate(columns):  # counted in C, a column at a time
+            counts = Counter(keys) if flags is None else Counter(compress(keys, flags))
+            for key, count in counts.items():
+                self.quality.setdefault(key, [0] * len(QUALITY_COLUMNS))[index] += count
+        self.file_buyers.update(buyer)
 
     def _add_invoices(self, batch: Batch, buyer, date, contract, ore) -> None:
         numbers = [i or v or f"rad:{line}" for i, v, line in zip(
@@ -149,6 +168,12 @@ class FileAggregates:
             """INSERT INTO leverantorsnamn (leverantor_id, leverantor, rader) VALUES (?, ?, ?)
             ON CONFLICT DO UPDATE SET rader = rader + excluded.rader""",
             [(sid, name, sign * rows) for (sid, name), rows in self.names.items()])
+        columns = ", ".join(QUALITY_COLUMNS)
+        conn.executemany(
+            f"INSERT INTO kopare_kvalitet (kopare_id, ar, {columns}) "
+            f"VALUES (?, ?, {', '.join('?' * len(QUALITY_COLUMNS))}) ON CONFLICT DO UPDATE SET "
+            + ", ".join(f"{c} = {c} + excluded.{c}" for c in QUALITY_COLUMNS),
+            [(b, int(y), *(sign * n for n in counts)) for (b, y), counts in self.quality.items()])
         self._new_totals()
 
     def finish(self) -> None:
@@ -156,12 +181,15 @@ class FileAggregates:
         self._write_totals()
         conn = self.conn
         for table in ("kopare_leverantor_manad", "kopare_konto_manad", "kopare_forvaltning_manad",
-                      "leverantorsnamn"):
+                      "leverantorsnamn", "kopare_kvalitet"):
             conn.execute(f"DELETE FROM {table} WHERE rader = 0")
         if self.sign > 0:
             self._write_invoices(len(self.invoices))
+            conn.executemany("INSERT INTO kallfil_kopare VALUES (?, ?, ?)",
+                             [(self.file_id, b, n) for b, n in self.file_buyers.items()])
         else:
             conn.execute("DELETE FROM fakturor WHERE kallfil_id = ?", [self.file_id])
+            conn.execute("DELETE FROM kallfil_kopare WHERE kallfil_id = ?", [self.file_id])
         refresh_references(conn, self.buyers, self.suppliers)
 
 

@@ -145,3 +145,19 @@ def test_direct_award_limits_are_data_with_a_source(query):
     assert limits[("2022-02-01", "LOU")]["grans"] == 700000
     assert limits[("2016-01-01", "LOU")]["grans"] == 534890
     assert all(r["kalla"] for r in limits.values())
+
+
+def test_quality_counts_equal_a_group_by_of_the_ledger(query):
+    expected = query(
+        "SELECT kopare_id, CAST(substr(bokforingsdatum, 1, 4) AS INTEGER), count(*), "
+        "sum(verifikationsnummer <> ''), sum(leverantor_id IS NOT NULL AND leverantor_id <> ''), "
+        "sum(konto_nr <> ''), sum(konto_text <> ''), sum(forvaltning <> ''), sum(fakturanummer <> ''), "
+        "sum(avtal <> ''), sum(leverantor_id_typ = 'organisationsnummer'), "
+        "sum(datum_precision = 'dag'), sum(maskerad) FROM leverantorsreskontra GROUP BY 1, 2 ORDER BY 1, 2")
+    actual = query("SELECT * FROM kopare_kvalitet ORDER BY 1, 2")
+    assert [tuple(r) for r in actual] == [tuple(r) for r in expected]
+
+
+def test_each_file_knows_its_buyers(query):
+    pairs = query("SELECT kallfil_id, kopare_id, count(*) FROM leverantorsreskontra GROUP BY 1, 2 ORDER BY 1, 2")
+    assert [tuple(r) for r in query("SELECT * FROM kallfil_kopare ORDER BY 1, 2")] == [tuple(r) for r in pairs]

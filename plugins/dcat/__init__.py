@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datasette import Response, hookimpl
 from rdflib import Graph
 
+from ..ledger import ledger_database
 from .catalog import read_facts, version
 from .openapi import openapi_document
 from .profile import CatalogConfig, DcatApSeProfile
@@ -48,13 +49,6 @@ _cache: dict[str, _Cached] = {}
 def base_url(datasette, request) -> str:
     configured = os.environ.get("OPENUP_BASE_URL") or (datasette.plugin_config(PLUGIN) or {}).get("base_url")
     return (configured or f"{request.scheme}://{request.host}").rstrip("/")
-
-
-async def ledger_database(datasette):
-    for database in datasette.databases.values():
-        if database.name != "_internal" and await database.table_exists("kopare_leverantor_manad"):
-            return database
-    return None
 
 
 async def catalog_graph(datasette, request) -> _Cached | None:
