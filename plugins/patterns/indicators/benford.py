@@ -1,0 +1,39 @@
+from ..indicator import Indicator, Parameter
+from .common import BUYER_YEAR
+
+INDICATOR = Indicator(
+    slug="benford",
+    title="Beloppens första siffra avviker från Benfords lag",
+    flags="Fördelningen av första siffran i en köpares fakturabelopp under ett år avviker från "
+          "Benfords lag mer än vad som är vanligt.",
+    method="Andelen fakturor p̂(d) vars belopp börjar med siffran d (1–9), mot Benfords "
+           "förväntade log10(1+1/d). MAD = (1/9)·Σ|p̂(d) − log10(1+1/d)|. Nigrinis gränser: under "
+           "0,006 nära, under 0,012 godtagbar, under 0,015 marginell, över det avvikande.",
+    example="En köpare med 2 000 fakturor där 20 % börjar på 9 (förväntat 4,6 %): MAD över 0,015.",
+    why="Påhittade belopp följer sällan Benfords lag; en avvikelse kan visa var man ska granska.",
+    source="Nigrini, Benford's Law (2012); OCP red flag R029.",
+    output="En rad per köpare och år: antal fakturor, MAD och vanligaste första siffran.",
+    caveats="Kräver hundratals fakturor. Fasta priser, avgifter och avtal med samma belopp ger "
+            "naturliga avvikelser. Belopp under 10 kr räknas inte.",
+    parameters=(Parameter("mad", 0.015, "Gräns för MAD", 0, 1),
+                Parameter("min_fakturor", 300, "Minsta antal fakturor", 10, 1e7)),
+    rows_behind="buyer_year",
+    sql=f"""
+WITH forsta AS (
+  SELECT f.kopare_id, f.ar, CAST(substr(CAST(CAST(abs(f.summa) AS INTEGER) AS TEXT), 1, 1) AS INTEGER) AS siffra
+  FROM fakturor f WHERE {BUYER_YEAR.format(t="f")} AND abs(f.summa) >= 10
+), antal AS (SELECT kopare_id, ar, count(*) AS fakturor FROM forsta GROUP BY 1, 2),
+siffror(d) AS (VALUES (1), (2), (3), (4), (5), (6), (7), (8), (9)),
+andelar AS (
+  SELECT a.kopare_id, a.ar, a.fakturor, s.d,
+         (SELECT count(*) FROM forsta x WHERE x.kopare_id = a.kopare_id AND x.ar = a.ar AND x.siffra = s.d)
+           * 1.0 / a.fakturor AS andel
+  FROM antal a CROSS JOIN siffror s WHERE a.fakturor >= :min_fakturor
+)
+SELECT kopare_id, ar, max(fakturor) AS fakturor,
+       round(sum(abs(andel - log10(1 + 1.0 / d))) / 9, 4) AS mad,
+       (SELECT d FROM andelar b WHERE b.kopare_id = a.kopare_id AND b.ar = a.ar
+        ORDER BY b.andel - log10(1 + 1.0 / b.d) DESC LIMIT 1) AS mest_overrepresenterad
+FROM andelar a GROUP BY kopare_id, ar HAVING mad > :mad
+ORDER BY mad DESC""",
+)

@@ -1,0 +1,186 @@
+"""The figures behind each /inkop page (the page and its .json twin render the same dict).
+
+Every query reads the summary tables built at load (kopare_leverantor_manad, kopare_konto_manad,
+kopare_forvaltning_manad, fakturor, kopare_kvalitet) through their indexes.
+"""
+
+from __future__ import annotations
+
+from .indicator import BadParameter
+from .indicators import INDICATORS
+
+TOP = 20
+
+
+async def _rows(database, sql: str, params=None) -> list[dict]:
+    return [dict(r) for r in (await database.execute(sql, params or {})).rows]
+
+
+_YEAR = "(:ar = '' OR ar = CAST(:ar AS INTEGER))"
+
+
+async def overview_page(database, request, *, organisation_number, filters) -> dict:
+    year = _YEAR
+    totals = (await _rows(database, f"""SELECT round(sum(summa), 2) AS summa, sum(rader) AS rader,
+        count(DISTINCT kopare_id) AS kopare FROM kopare_leverantor_manad WHERE {year}""", filters))[0]
+    return {
+        "titel": "Offentliga inköp",
+        "totalt": {**totals, "leverantorer": (await _rows(
+            database, "SELECT count(*) AS n FROM leverantorer"))[0]["n"]},
+        "kopare": await _rows(database, """SELECT k.kopare_id, k.kopare, k.typ, k.forsta_datum,
+            k.sista_datum, k.rader, k.summa,
+            (SELECT count(DISTINCT manad) FROM kopare_leverantor_manad s WHERE s.kopare_id = k.kopare_id)
+              AS manader
+            FROM kopare k ORDER BY k.kopare"""),
+        "per_manad": await _rows(database, f"""SELECT manad, round(sum(summa), 2) AS summa,
+            sum(rader) AS rader FROM kopare_leverantor_manad WHERE {year} GROUP BY manad ORDER BY manad""",
+                                 filters),
+        "storsta_leverantorer": await _rows(database, f"""SELECT leverantor_id, leverantor, summa, rader
+            FROM leverantorer ORDER BY summa DESC LIMIT {TOP}"""),
+        "storsta_konton": await _rows(database, f"""SELECT konto_nr, max(konto_text) AS konto_text,
+            round(sum(summa), 2) AS summa FROM kopare_konto_manad WHERE {year}
+            GROUP BY konto_nr ORDER BY summa DESC LIMIT {TOP}""", filters),
+        "flaggor": [{"indikator": slug, "titel": i.title} for slug, i in INDICATORS.items()],
+        "filter": filters,
+    }
+
+
+async def buyer_page(database, request, *, organisation_number, filters) -> dict | None:
+    buyer = organisation_number(request.url_vars["id"], "köparens organisationsnummer")
+    found = await _rows(database, "SELECT * FROM kopare WHERE kopare_id = :b", {"b": buyer})
+    if not found:
+        return None
+    years = [r["ar"] for r in await _rows(database, "SELECT DISTINCT ar FROM kopare_kvalitet "
+                                          "WHERE kopare_id = :b ORDER BY ar", {"b": buyer})]
+    year = int(filters["ar"]) if filters["ar"] else years[-1]
+    params = {"b": buyer, "y": year}
+    invoices = (await _rows(database, "SELECT count(*) AS n FROM fakturor WHERE kopare_id = :b "
+                            "AND ar = :y", params))[0]["n"]
+    median = None
+    if invoices:
+        median = (await _rows(database, "SELECT summa FROM fakturor WHERE kopare_id = :b AND ar = :y "
+                              f"ORDER BY summa LIMIT 1 OFFSET {(invoices - 1) // 2}", params))[0]["summa"]
+    totals = (await _rows(database, """SELECT round(sum(summa), 2) AS summa, sum(rader) AS rader,
+        count(DISTINCT leverantor_nyckel) AS leverantorer FROM kopare_leverantor_manad
+        WHERE kopare_id = :b AND ar = :y""", params))[0]
+    return {
+        "titel": found[0]["kopare"], "kopare": found[0], "ar": year, "ar_med_data": years,
+        "totalt": {**totals, "fakturor": invoices, "median_faktura": median},
+        "per_manad": await _rows(database, """SELECT manad, round(sum(summa), 2) AS summa,
+            sum(rader) AS rader FROM kopare_leverantor_manad WHERE kopare_id = :b AND ar = :y
+            GROUP BY manad ORDER BY manad""", params),
+        "per_forvaltning": await _rows(database, """SELECT forvaltning, round(sum(summa), 2) AS summa,
+            round(100.0 * sum(summa) / (SELECT sum(summa) FROM kopare_forvaltning_manad
+              WHERE kopare_id = :b AND ar = :y), 1) AS andel
+            FROM kopare_forvaltning_manad WHERE kopare_id = :b AND ar = :y
+            GROUP BY forvaltning ORDER BY summa DESC""", params),
+        "storsta_konton": await _rows(database, f"""SELECT konto_nr, max(konto_text) AS konto_text,
+            round(sum(summa), 2) AS summa FROM kopare_konto_manad WHERE kopare_id = :b AND ar = :y
+            GROUP BY konto_nr ORDER BY summa DESC LIMIT {TOP}""", params),
+        "storsta_leverantorer": await _rows(database, f"""SELECT leverantor_nyckel AS leverantor_id,
+            max(leverantor) AS leverantor, round(sum(summa), 2) AS summa, sum(rader) AS rader
+            FROM kopare_leverantor_manad WHERE kopare_id = :b AND ar = :y
+            GROUP BY leverantor_nyckel ORDER BY summa DESC LIMIT {TOP}""", params),
+        "flaggor": await _flags(database, {"kopare": buyer, "ar": str(year)}),
+    }
+
+
+async def _flags(database, filters: dict, column: str | None = None, value: str | None = None) -> list[dict]:
+    """How many hits each indicator has for these filters (and column = value)."""
+    counts = []
+    for slug, indicator in INDICATORS.items():
+        if column and indicator.rows_behind == "buyer_year":
+            continue  # a hit per buyer and year names no supplier
+        arguments = {**filters, **indicator.arguments({})}
+        where = f"WHERE {column} = :value" if column else ""
+        rows = await _rows(database, f"SELECT count(*) AS n FROM ({indicator.sql}) {where}",
+                           {**arguments, "value": value})
+        counts.append({"indikator": slug, "titel": indicator.title, "traffar": rows[0]["n"]})
+    return counts
+
+
+async def supplier_page(database, request, *, organisation_number, filters) -> dict | None:
+    supplier = organisation_number(request.url_vars["id"], "leverantörens organisationsnummer")
+    found = await _rows(database, "SELECT * FROM leverantorer WHERE leverantor_id = :s", {"s": supplier})
+    if not found:
+        return None
+    params = {"s": supplier}
+    return {
+        "titel": found[0]["leverantor"], "leverantor": found[0],
+        "namnvarianter": (found[0]["namnvarianter"] or "").split(" | "),
+        "kopare": await _rows(database, """SELECT s.kopare_id, k.kopare, round(sum(s.summa), 2) AS summa,
+            sum(s.rader) AS rader, min(s.manad) AS forsta_manad, max(s.manad) AS sista_manad
+            FROM kopare_leverantor_manad s JOIN kopare k ON k.kopare_id = s.kopare_id
+            WHERE s.leverantor_nyckel = :s GROUP BY s.kopare_id ORDER BY summa DESC""", params),
+        "per_ar": await _rows(database, """SELECT ar, round(sum(summa), 2) AS summa, sum(rader) AS rader
+            FROM kopare_leverantor_manad WHERE leverantor_nyckel = :s GROUP BY ar ORDER BY ar""", params),
+        "konton": await _rows(database, f"""SELECT konto_nr, max(konto_text) AS konto_text,
+            round(sum(nettobelopp), 2) AS summa, count(*) AS rader FROM leverantorsreskontra
+            WHERE leverantor_nyckel = :s GROUP BY konto_nr ORDER BY summa DESC LIMIT {TOP}""", params),
+        "flaggor": await _flags(database, {"kopare": "", "ar": ""}, "leverantor_id", supplier),
+    }
+
+
+async def compare_page(database, request, *, organisation_number, filters) -> dict:
+    buyers = [organisation_number(b, "kopare") for b in request.args.getlist("kopare")]
+    if not 2 <= len(buyers) <= 10:
+        raise BadParameter("ange två till tio köpare: ?kopare=A&kopare=B")
+    account, supplier = request.args.get("konto", ""), request.args.get("leverantor", "")
+    if account and supplier:
+        raise BadParameter("ange antingen konto eller leverantor, inte båda")
+    if supplier:
+        table, column, value = "kopare_leverantor_manad", "leverantor_nyckel", organisation_number(
+            supplier, "leverantor")
+    elif account:
+        table, column, value = "kopare_konto_manad", "konto_nr", account
+    else:
+        table, column, value = "kopare_leverantor_manad", None, None
+    where = f"AND {column} = :value" if column else ""
+    placeholders = ", ".join(f":k{i}" for i in range(len(buyers)))
+    params = {"value": value, **{f"k{i}": b for i, b in enumerate(buyers)}}
+    rows = await _rows(database, f"""SELECT t.kopare_id, k.kopare, t.ar, round(sum(t.summa), 2) AS summa,
+        sum(t.rader) AS rader FROM {table} t JOIN kopare k ON k.kopare_id = t.kopare_id
+        WHERE t.kopare_id IN ({placeholders}) {where} GROUP BY t.kopare_id, t.ar ORDER BY t.ar, k.kopare""",
+                       params)
+    return {"titel": "Jämför köpare", "kopare": buyers, "konto": account or None,
+            "leverantor": supplier or None, "rows": rows}
+
+
+async def quality_page(database, request, *, organisation_number, filters) -> dict:
+    rows = await _rows(database, """SELECT q.kopare_id, k.kopare, sum(q.rader) AS rader,
+        sum(q.med_verifikationsnummer) AS med_verifikationsnummer, sum(q.med_leverantor_id) AS med_leverantor_id,
+        sum(q.med_konto_nr) AS med_konto_nr, sum(q.med_konto_text) AS med_konto_text,
+        sum(q.med_forvaltning) AS med_forvaltning, sum(q.med_fakturanummer) AS med_fakturanummer,
+        sum(q.med_avtal) AS med_avtal, sum(q.organisationsnummer) AS organisationsnummer,
+        sum(q.dagsdatum) AS dagsdatum, sum(q.maskerade) AS maskerade,
+        (SELECT sum(f.rader_avvisade) FROM kallfiler f WHERE f.id IN
+          (SELECT kallfil_id FROM kallfil_kopare c WHERE c.kopare_id = q.kopare_id)) AS avvisade
+        FROM kopare_kvalitet q JOIN kopare k ON k.kopare_id = q.kopare_id
+        WHERE (:kopare = '' OR q.kopare_id = :kopare) AND (:ar = '' OR q.ar = CAST(:ar AS INTEGER))
+        GROUP BY q.kopare_id ORDER BY k.kopare""", filters)
+    for row in rows:
+        shares = {key: round(100.0 * row[key] / row["rader"], 1) for key in row
+                  if key.startswith("med_") or key in ("organisationsnummer", "dagsdatum")}
+        row["andelar"] = shares
+        row["rekommendationer"] = _recommendations(shares, row)
+    return {"titel": "Datakvalitet per utgivare", "rows": rows, "filter": filters}
+
+
+def _recommendations(shares: dict[str, float], row: dict) -> list[str]:
+    advice = []
+    if shares["med_verifikationsnummer"] < 99:
+        advice.append("Publicera verifikationsnummer på varje rad: det är vad medborgare anger när de "
+                      "begär ut en faktura.")
+    if shares["organisationsnummer"] < 90:
+        advice.append("Ange leverantörens organisationsnummer (NNNNNN-NNNN) i kolumnen leverantor_id, "
+                      "inte interna leverantörsnummer.")
+    if shares["dagsdatum"] < 99:
+        advice.append("Publicera bokföringsdatum på dagen (ÅÅÅÅ-MM-DD), inte bara månaden.")
+    if shares["med_avtal"] < 10:
+        advice.append("Fyll i avtalskolumnen: utan den går det inte att se vilka köp som gjorts på avtal.")
+    if shares["med_konto_text"] < 99 or shares["med_konto_nr"] < 99:
+        advice.append("Ange både kontonummer och kontots benämning på varje rad.")
+    if row["avvisade"]:
+        advice.append(f"{row['avvisade']} rader kunde inte läsas: se tabellen avvisade_rader för rad "
+                      "och orsak.")
+    return advice
