@@ -1,0 +1,154 @@
+"""Procurement-pattern views: planted cases each indicator must find, near misses it must not,
+the JSON contract, and bad parameters."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+import pytest
+from openup_plugins.instance import make_datasette
+from openup_plugins.patterns.indicators import INDICATORS
+
+from .conftest import run_openup
+from .planted import A, B, planted_ledger
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("planted")
+    ledger = planted_ledger()
+    db = folder / "openup.db"
+    result = run_openup("load", "--db", db, ledger.write(folder / "planted.csv"))
+    assert result.exit_code == 0, result.output
+    return make_datasette([db]), ledger
+
+
+def hits(planted, slug: str, **params) -> list[dict]:
+    datasette, _ = planted
+
+    async def fetch():
+        response = await datasette.client.get(f"/inkop/flaggor/{slug}.json",
+                                              params={"_size": "1000", **params})
+        assert response.status_code == 200, response.text
+        return response.json()["rows"]
+
+    return asyncio.run(fetch())
+
+
+def suppliers(planted, rows, year=None) -> set[str]:
+    _, ledger = planted
+    names = {number: label for label, number in ledger.suppliers.items()}
+    return {names.get(r.get("leverantor_id"), r.get("leverantor_id")) for r in rows
+            if year is None or r.get("ar") == year}
+
+
+def test_direct_award_over_the_limit_without_contract(planted):
+    flagged = suppliers(planted, hits(planted, "direktupphandling", kopare=A[0]))
+    assert {"Över gränsen", "Över 2021"} <= flagged
+    assert not {"Under gränsen", "Med avtal", "Under 2022", "Delad"} & flagged
+    _, ledger = planted
+    row = next(r for r in hits(planted, "direktupphandling", kopare=A[0], ar="2021")
+               if r["leverantor_id"] == ledger.suppliers["Över 2021"])
+    assert (row["grans"], row["summa"]) == (615312.0, 620000.0)
+
+
+def test_split_invoices_just_under_the_limit(planted):
+    rows = hits(planted, "delade-fakturor")
+    assert suppliers(planted, rows) == {"Delad"}
+    first = min(rows, key=lambda r: r["bokforingsdatum"])
+    assert (first["fakturor"], first["summa"]) == (3, 2_065_000.0)
+    assert hits(planted, "delade-fakturor", fonster="5") == []  # seven days apart at least
+
+
+def test_duplicates_same_amount_and_day(planted):
+    rows = hits(planted, "dubbletter")
+    assert suppliers(planted, rows) == {"Dubbel"}
+    assert rows[0]["summa"] == 48312.5 and rows[0]["fakturor"] == 2
+
+
+def test_concentration_at_the_dominated_buyer_only(planted):
+    rows = hits(planted, "koncentration", ar="2023")
+    assert {r["kopare_id"] for r in rows} == {B[0]}
+    assert rows[0]["hhi"] > 9000 and rows[0]["andel_topp"] > 95
+
+
+def test_year_end_spike(planted):
+    rows = hits(planted, "arsslut")
+    assert [(r["kopare_id"], r["ar"]) for r in rows] == [(B[0], 2023)]
+    assert rows[0]["kvot"] == pytest.approx(10, rel=0.05)
+
+
+def test_benford_flags_amounts_that_all_begin_with_one(planted):
+    rows = hits(planted, "benford")
+    assert {(r["kopare_id"], r["ar"]) for r in rows} == {(B[0], 2023)}
+    assert rows[0]["mest_overrepresenterad"] == 1
+
+
+def test_round_amounts(planted):
+    flagged = suppliers(planted, hits(planted, "jamna-belopp", kopare=A[0]))
+    assert "Jämn" in flagged and "Få jämna" not in flagged
+
+
+def test_one_buyer_suppliers(planted):
+    flagged = suppliers(planted, hits(planted, "en-kopare"))
+    assert "Ensam" in flagged
+    assert not {"Två köpare", "Liten", "Dominant"} & flagged
+
+
+def test_every_hit_names_its_keys_and_links_the_rows_behind(planted):
+    datasette, _ = planted
+    for slug in INDICATORS:
+        for row in hits(planted, slug):
+            assert re.fullmatch(r"\d{6}-\d{4}", row["kopare_id"]), slug
+            behind = row["rader_url"].replace("http://localhost", "")
+            response = asyncio.run(datasette.client.get(behind.replace("leverantorsreskontra?",
+                                                                       "leverantorsreskontra.json?")))
+            assert response.status_code == 200 and response.json()["rows"], (slug, behind)
+            if "summa" in row:
+                assert isinstance(row["summa"], (int, float))
+
+
+def test_lists_page_with_next(planted):
+    first = hits(planted, "jamna-belopp", _size="1")
+    datasette, _ = planted
+    response = asyncio.run(datasette.client.get("/inkop/flaggor/jamna-belopp.json",
+                                                params={"_size": "1"}))
+    body = response.json()
+    assert len(body["rows"]) == 1 and body["next"]
+    assert body["rows"] == first[:1]
+
+
+@pytest.mark.parametrize("path, status", [
+    ("/inkop/flaggor/okand.json", 404),
+    ("/inkop/flaggor/direktupphandling.json?kopare=123", 400),
+    ("/inkop/flaggor/direktupphandling.json?kopare=212000-1356", 400),  # check digit
+    ("/inkop/flaggor/direktupphandling.json?ar=1800", 400),
+    ("/inkop/flaggor/direktupphandling.json?ar=tjugo", 400),
+    ("/inkop/flaggor/direktupphandling.json?_size=100000", 400),
+    ("/inkop/flaggor/direktupphandling.json?lag=XYZ", 400),
+    ("/inkop/flaggor/delade-fakturor.json?andel=abc", 400),
+    ("/inkop/kopare/212000-2080.json", 404),  # valid, not in the data
+    ("/inkop/leverantor/556036-0793.json", 404),
+    ("/inkop/jamfor.json?kopare=212000-1355", 400),
+    ("/inkop/flaggor/okand", 404),
+])
+def test_bad_parameters_and_unknown_ids(planted, path, status):
+    datasette, _ = planted
+    response = asyncio.run(datasette.client.get(path))
+    assert response.status_code == status, response.text
+    if path.split("?")[0].endswith(".json"):
+        assert response.json()["error"]
+
+
+def test_pages_and_twins_answer(planted):
+    datasette, ledger = planted
+    paths = ["/inkop", "/inkop/flaggor", "/inkop/kvalitet", f"/inkop/kopare/{A[0]}",
+             f"/inkop/leverantor/{ledger.suppliers['Dominant']}",
+             f"/inkop/jamfor?kopare={A[0]}&kopare={B[0]}", *(f"/inkop/flaggor/{s}" for s in INDICATORS)]
+    for path in paths:
+        page = asyncio.run(datasette.client.get(path))
+        assert page.status_code == 200, path
+        base, _, query = path.partition("?")
+        twin = asyncio.run(datasette.client.get(f"{base}.json" + (f"?{query}" if query else "")))
+        assert twin.status_code == 200 and twin.json(), path
