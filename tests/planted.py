@@ -6,6 +6,7 @@ supplier and spends heavily in the last week of the year. Supplier numbers are s
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import random
 from pathlib import Path
@@ -38,8 +39,10 @@ class Ledger:
                                number or f"F{self.voucher}", f"{value:.2f}", "", contract, "", ""])
 
     def write(self, path: Path) -> Path:
-        path.write_text("\n".join(";".join(line) for line in [list(SPEC_V11), *self.lines]) + "\n",
-                        "utf-8")
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle, delimiter=";")
+            writer.writerow(SPEC_V11)
+            writer.writerows(self.lines)
         return path
 
 

@@ -3,77 +3,23 @@ drawn charts and markers, no JavaScript errors, no request leaving this machine.
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
-
 import pytest
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian package chromium not installed")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+from .browser import Visit, chromium, needs_chromium, serving
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
 def server(sample_db):
-    port = free_port()
-    openup = Path(sys.executable).parent / "openup"
-    process = subprocess.Popen([openup, "serve", sample_db, "--port", str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(base + "/-/versions.json", timeout=1)
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(process.stderr.read().decode()) from None
-            time.sleep(0.2)
-    yield base
-    process.terminate()
-    process.wait(10)
+    with serving(sample_db) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    from playwright.sync_api import sync_playwright
-
-    profile = tmp_path_factory.mktemp("chromium-profile")
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(profile), executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    with chromium(tmp_path_factory.mktemp("chromium-profile")) as context:
         yield context
-        context.close()
-
-
-class Visit:
-    """A page opened in Chromium, with what it logged and every URL it requested."""
-
-    def __init__(self, browser, url: str):
-        self.errors: list[str] = []
-        self.requests: list[str] = []
-        self.page = browser.new_page()
-        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
-        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
-        self.page.on("request", lambda request: self.requests.append(request.url))
-        self.page.goto(url, wait_until="networkidle")
-
-    def assert_clean(self, base: str) -> None:
-        assert self.errors == []
-        outside = [u for u in self.requests if not u.startswith((base, "data:", "blob:"))]
-        assert outside == [], "requests left localhost"
 
 
 def test_front_page(server, browser):

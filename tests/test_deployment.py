@@ -13,7 +13,7 @@ import urllib.request
 from pathlib import Path
 
 from .conftest import run_openup
-from .test_browser import free_port
+from .browser import free_port
 
 ROOT = Path(__file__).parent.parent
 

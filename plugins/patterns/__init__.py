@@ -13,10 +13,12 @@ from datasette import Response, hookimpl
 from stdnum.se import orgnr as stdnum_orgnr
 
 from ..ledger import ledger_database
+from . import charts
 from .indicator import BadParameter
 from .indicators import INDICATORS
 from .views import buyer_page, compare_page, overview_page, quality_page, supplier_page
 
+PLUGIN_NAME = "openup"  # Datasette serves a plugin's static/ under its distribution's name
 MAX_SIZE = 1000
 DEFAULT_SIZE = 50
 
@@ -160,6 +162,15 @@ def _with_lookups(view, template):
         data.setdefault("next", None)
         return await _page(datasette, request, {**data, "database": database.name}, template)
     return run
+
+
+@hookimpl
+def extra_template_vars(template, datasette):
+    if not template.startswith("inkop/"):
+        return {}
+    return {"line_chart": charts.line, "bar_chart": charts.bar,
+            "chart_scripts": [datasette.urls.static_plugins(PLUGIN_NAME, f)
+                              for f in (*charts.VENDOR, "inkop.js")]}
 
 
 @hookimpl
