@@ -152,3 +152,31 @@ def test_pages_and_twins_answer(planted):
         base, _, query = path.partition("?")
         twin = asyncio.run(datasette.client.get(f"{base}.json" + (f"?{query}" if query else "")))
         assert twin.status_code == 200 and twin.json(), path
+
+
+HOSTILE_VALUES = ["", " ", "0", "-1", "1e309", "NaN", "inf", "9" * 40, "2023.5", "ÅÄÖ", "%00",
+                  "' OR 1=1 --", "<script>", "../../etc/passwd", "212000-1355", "2120001355",
+                  "556677-8899", "LOU", "x" * 2000]
+
+
+def test_fuzzed_parameters_never_answer_500(planted):
+    datasette, _ = planted
+    routes = {f"/inkop/flaggor/{slug}.json": ["kopare", "ar", "_size", "_next",
+                                             *(p.name for p in indicator.parameters)]
+              for slug, indicator in INDICATORS.items()}
+    routes.update({"/inkop.json": ["ar"], "/inkop/flaggor.json": ["kopare", "ar"],
+                   "/inkop/kvalitet.json": ["kopare", "ar"], f"/inkop/kopare/{A[0]}.json": ["ar"],
+                   "/inkop/jamfor.json": ["kopare", "konto", "leverantor"]})
+    checked = 0
+    for path, names in routes.items():
+        for name in names:
+            for value in HOSTILE_VALUES:
+                response = asyncio.run(datasette.client.get(path, params={name: value}))
+                assert response.status_code in (200, 400, 404), (path, name, value, response.text)
+                checked += 1
+    for value in HOSTILE_VALUES:
+        for prefix in ("/inkop/kopare/", "/inkop/leverantor/", "/inkop/flaggor/"):
+            response = asyncio.run(datasette.client.get(prefix + value.replace("/", "%2F") + ".json"))
+            assert response.status_code in (200, 302, 400, 404), (prefix, value)
+            checked += 1
+    assert checked > 1000

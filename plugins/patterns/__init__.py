@@ -49,7 +49,7 @@ def page_window(request) -> tuple[int, int]:
     size, offset = request.args.get("_size", str(DEFAULT_SIZE)), request.args.get("_next", "0")
     if not size.isdigit() or not 1 <= int(size) <= MAX_SIZE:
         raise BadParameter(f"_size ska vara ett heltal mellan 1 och {MAX_SIZE}")
-    if not offset.isdigit():
+    if not offset.isdigit() or int(offset) > 10**12:
         raise BadParameter("_next ska vara ett heltal (värdet av next i förra svaret)")
     return int(size), int(offset)
 
