@@ -180,6 +180,13 @@ async def test_openapi_document_is_valid_and_complete(datasette, sample_db):
         assert f"/{name}/{table}.json" in document["paths"], table
     for query in await datasette.get_canned_queries(name, None):
         assert f"/{name}/{query}.json" in document["paths"], query
+    from openup_plugins.patterns.indicators import INDICATORS
+
+    for slug in INDICATORS:
+        assert f"/inkop/flaggor/{slug}.json" in document["paths"], slug
+    for path in ("/inkop.json", "/inkop/kopare/{orgnr}.json", "/inkop/leverantor/{orgnr}.json",
+                 "/inkop/jamfor.json", "/inkop/kvalitet.json", "/inkop/flaggor.json"):
+        assert path in document["paths"], path
     assert document["servers"] == [{"url": BASE}]
 
 

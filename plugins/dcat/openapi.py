@@ -26,6 +26,47 @@ def _json_response(description: str) -> dict:
             "400": {"description": "Felaktig parameter"}}
 
 
+def _query(name: str, description: str, schema: dict | None = None, required: bool = False) -> dict:
+    return {"name": name, "in": "query", "required": required, "description": description,
+            "schema": schema or {"type": "string"}}
+
+
+def _pattern_paths() -> dict:
+    """The procurement-pattern views' JSON twins (plugins/patterns)."""
+    from ..patterns import MAX_SIZE
+    from ..patterns.indicators import INDICATORS
+
+    buyer = _query("kopare", "Köparens organisationsnummer NNNNNN-NNNN",
+                   {"type": "string", "pattern": r"^\d{6}-?\d{4}$"})
+    year = _query("ar", "Kalenderår", {"type": "integer", "minimum": 1990, "maximum": 2100})
+    size = _query("_size", "Rader per sida", {"type": "integer", "minimum": 1, "maximum": MAX_SIZE})
+    page = _query("_next", "Nästa sida: värdet i svarets next", {"type": "integer", "minimum": 0})
+    errors = {"400": {"description": "Felaktig parameter"}, "404": {"description": "Finns inte"}}
+    paths = {
+        "/inkop.json": ("Översikt: totaler, köpare, utgifter per månad, största leverantörer", [year]),
+        "/inkop/flaggor.json": ("Alla indikatorer och deras träffar", [buyer, year]),
+        "/inkop/kvalitet.json": ("Datakvalitet per utgivare", [buyer, year]),
+        "/inkop/jamfor.json": ("Köpare sida vid sida", [
+            {**_query("kopare", "Två till tio köpare", required=True), "style": "form", "explode": True,
+             "schema": {"type": "array", "items": {"type": "string"}}},
+            _query("konto", "Kontonummer"), _query("leverantor", "Leverantörens organisationsnummer")]),
+    }
+    for slug, indicator in INDICATORS.items():
+        paths[f"/inkop/flaggor/{slug}.json"] = (indicator.title, [buyer, year, size, page, *(
+            _query(p.name, f"{p.description} (standard {p.default})") for p in indicator.parameters)])
+    documented = {path: {"get": {"summary": summary, "tags": ["inkop"], "parameters": parameters,
+                                 "operationId": "inkop_" + path.strip("/").replace("/", "_").replace(".json", "").replace("-", "_"),
+                                 "responses": {**_json_response(summary), **errors}}}
+                  for path, (summary, parameters) in paths.items()}
+    for kind, what in (("kopare", "En köpares siffror ett år"), ("leverantor", "En leverantörs siffror")):
+        documented[f"/inkop/{kind}/{{orgnr}}.json"] = {"get": {
+            "summary": what, "tags": ["inkop"], "operationId": f"inkop_{kind}",
+            "parameters": [{"name": "orgnr", "in": "path", "required": True, "schema": {"type": "string"}},
+                           *([year] if kind == "kopare" else [])],
+            "responses": {**_json_response(what), **errors}}}
+    return documented
+
+
 def openapi_document(base_url: str, databases: dict[str, dict]) -> dict:
     """databases: name -> {"tables": {table: [(column, type)]}, "queries": {name: (title, params)}}."""
     paths: dict[str, dict] = {}
@@ -46,6 +87,7 @@ def openapi_document(base_url: str, databases: dict[str, dict]) -> dict:
                                 "schema": {"type": "string"}} for p in parameters]
                 + [_PAGE_PARAMETERS[2]],
                 "responses": _json_response(title)}}
+    paths.update(_pattern_paths())
     for suffix, media_type in (("", "application/rdf+xml"), (".ttl", "text/turtle"),
                                (".jsonld", "application/ld+json")):
         paths[f"/datasets/dcat{suffix}"] = {"get": {
