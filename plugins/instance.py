@@ -69,15 +69,18 @@ def inspect_file(database: Path) -> Path:
     return target
 
 
-def make_datasette(databases: list[Path], *, inspect: bool = True,
-                   exports: Path | None = None) -> Datasette:
+def make_datasette(databases: list[Path], *, inspect: bool = True, exports: Path | None = None,
+                   warm_indicators: bool = False) -> Datasette:
     """The instance serving databases (immutable), configured as it is published; exports is
-    a folder written by `openup export`, served under /exporter/."""
+    a folder written by `openup export`, served under /exporter/; warm_indicators computes the
+    pattern indicators in the background from startup (as `openup serve` does)."""
     inspect_data = {}
     if inspect:
         for database in databases:
             inspect_data.update(json.loads(inspect_file(database).read_text()))
     metadata = instance_metadata([d.stem for d in databases])
+    if warm_indicators:
+        metadata.setdefault("plugins", {})["openup"] = {"warm_indicators": True}
     return Datasette(
         immutables=[str(d) for d in databases],
         inspect_data=inspect_data or None,

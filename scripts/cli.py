@@ -185,7 +185,7 @@ def serve(databases: tuple[Path, ...], host: str, port: int, exports: Path | Non
 
     from openup_plugins.instance import make_datasette
 
-    datasette = make_datasette(list(databases), exports=exports)
+    datasette = make_datasette(list(databases), exports=exports, warm_indicators=True)
     click.echo(f"Open Up: http://{host}:{port}/")
     uvicorn.run(datasette.app(), host=host, port=port, log_level="warning")
 

@@ -266,6 +266,16 @@ BUYER_UNIT_MONTH = Table(
     indexes=(("ar", "kopare_id"),),
 )
 
+SUPPLIER_ACCOUNT = Table(
+    "leverantor_konto",
+    "Summering per leverantör och konto (alla köpare och år)",
+    "Totals per supplier and account (all buyers and years)",
+    (_SUPPLIER_KEY, C("konto_nr", "TEXT", "Kontonummer", "Account number"),
+     C("konto_text", "TEXT", "Kontots benämning (senast sedd)", "Account name (latest seen)"),
+     _SUM, _ROWS),
+    pk=("leverantor_nyckel", "konto_nr"),
+)
+
 BUYER_QUALITY = Table(
     "kopare_kvalitet",
     "Datakvalitet per köpare och år: hur många rader som har varje uppgift",
@@ -344,7 +354,8 @@ BUILD_INFO = Table(
 
 TABLES: tuple[Table, ...] = (
     LEDGER, SOURCE_FILES, REJECTED, BUYERS, SUPPLIERS, SUPPLIER_NAMES, ACCOUNTS,
-    BUYER_SUPPLIER_MONTH, BUYER_ACCOUNT_MONTH, BUYER_UNIT_MONTH, BUYER_QUALITY, SOURCE_FILE_BUYERS,
+    BUYER_SUPPLIER_MONTH, BUYER_ACCOUNT_MONTH, BUYER_UNIT_MONTH, SUPPLIER_ACCOUNT, BUYER_QUALITY,
+    SOURCE_FILE_BUYERS,
     INVOICES,
     DIRECT_AWARD_LIMITS, BUILD_INFO,
 )

@@ -75,6 +75,8 @@ class FileAggregates:
         self.supplier_month_contracts: Counter = Counter()
         self.account_month = Totals()
         self.unit_month = Totals()
+        self.supplier_account = Totals()
+        self.supplier_account_text: dict[tuple, str] = {}
         self.names: Counter = Counter()
         self.quality: dict[tuple, list[int]] = {}  # (buyer, year) -> counts in QUALITY_COLUMNS
 
@@ -88,6 +90,9 @@ class FileAggregates:
         self.supplier_month_contracts.update(compress(keys, contract))
         self.account_month.add(list(zip(buyer, column("konto_nr"), column("konto_text"), months)), ore)
         self.unit_month.add(list(zip(buyer, column("forvaltning"), months)), ore)
+        account_keys = list(zip(column("leverantor_nyckel"), column("konto_nr")))
+        self.supplier_account.add(account_keys, ore)
+        self.supplier_account_text.update(zip(account_keys, column("konto_text")))
         keyed = [t in _KEYED_TYPES for t in column("leverantor_id_typ")]
         supplier_ids = list(compress(column("leverantor_id"), keyed))
         self.names.update(zip(supplier_ids, compress(column("leverantor"), keyed)))
@@ -96,7 +101,7 @@ class FileAggregates:
         self._count_quality(batch, buyer, months)
         if self.sign > 0:
             self._add_invoices(batch, buyer, date, contract, ore)
-        if len(self.supplier_month.ore) + len(self.account_month.ore) > _OPEN_TOTALS:
+        if len(self.supplier_month.ore) + len(self.supplier_account.ore) > _OPEN_TOTALS:
             self._write_totals()
 
     def _count_quality(self, batch: Batch, buyer, months) -> None:
@@ -165,6 +170,13 @@ class FileAggregates:
             [(b, unit, m, int(m[:4]), sign * ore / 100, sign * rows)
              for (b, unit, m), ore, rows in self.unit_month.items()])
         conn.executemany(
+            """INSERT INTO leverantor_konto (leverantor_nyckel, konto_nr, konto_text, summa, rader)
+            VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET summa = round(summa + excluded.summa, 2),
+                rader = rader + excluded.rader,
+                konto_text = CASE WHEN excluded.rader > 0 THEN excluded.konto_text ELSE konto_text END""",
+            [(k, nr, self.supplier_account_text[(k, nr)], sign * ore / 100, sign * rows)
+             for (k, nr), ore, rows in self.supplier_account.items()])
+        conn.executemany(
             """INSERT INTO leverantorsnamn (leverantor_id, leverantor, rader) VALUES (?, ?, ?)
             ON CONFLICT DO UPDATE SET rader = rader + excluded.rader""",
             [(sid, name, sign * rows) for (sid, name), rows in self.names.items()])
@@ -181,7 +193,7 @@ class FileAggregates:
         self._write_totals()
         conn = self.conn
         for table in ("kopare_leverantor_manad", "kopare_konto_manad", "kopare_forvaltning_manad",
-                      "leverantorsnamn", "kopare_kvalitet"):
+                      "leverantor_konto", "leverantorsnamn", "kopare_kvalitet"):
             conn.execute(f"DELETE FROM {table} WHERE rader = 0")
         if self.sign > 0:
             self._write_invoices(len(self.invoices))

@@ -161,3 +161,10 @@ def test_quality_counts_equal_a_group_by_of_the_ledger(query):
 def test_each_file_knows_its_buyers(query):
     pairs = query("SELECT kallfil_id, kopare_id, count(*) FROM leverantorsreskontra GROUP BY 1, 2 ORDER BY 1, 2")
     assert [tuple(r) for r in query("SELECT * FROM kallfil_kopare ORDER BY 1, 2")] == [tuple(r) for r in pairs]
+
+
+def test_supplier_account_totals_equal_a_group_by_of_the_ledger(query):
+    expected = query("SELECT leverantor_nyckel, konto_nr, round(sum(nettobelopp), 2), count(*) "
+                     "FROM leverantorsreskontra GROUP BY 1, 2 ORDER BY 1, 2")
+    actual = query("SELECT leverantor_nyckel, konto_nr, summa, rader FROM leverantor_konto ORDER BY 1, 2")
+    assert [tuple(r) for r in actual] == [tuple(r) for r in expected]

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from datasette import Response, hookimpl
 from rdflib import Graph
 
-from ..ledger import ledger_database
-from .catalog import read_facts, version
+from ..ledger import ledger_database, version
+from .catalog import read_facts
 from .openapi import openapi_document
 from .profile import CatalogConfig, DcatApSeProfile
 

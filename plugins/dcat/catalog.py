@@ -38,12 +38,6 @@ class CatalogFacts:
     last_loaded: str | None
 
 
-def version(conn: sqlite3.Connection) -> tuple:
-    """Changes whenever a load changes the database: the catalog is rebuilt only then."""
-    return conn.execute("SELECT (SELECT varde FROM databasinfo WHERE nyckel = 'senast_inlast'), "
-                        "(SELECT count(*) FROM kallfiler), (SELECT max(id) FROM kallfiler)").fetchone()
-
-
 def read_facts(conn: sqlite3.Connection, database: str) -> CatalogFacts:
     buyer_years = conn.execute(
         "SELECT s.kopare_id, k.kopare, k.typ, s.ar, sum(s.rader), k.licens FROM kopare_leverantor_manad s "

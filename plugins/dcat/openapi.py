@@ -33,7 +33,7 @@ def _query(name: str, description: str, schema: dict | None = None, required: bo
 
 def _pattern_paths() -> dict:
     """The procurement-pattern views' JSON twins (plugins/patterns)."""
-    from ..patterns import MAX_SIZE
+    from ..patterns.filters import MAX_SIZE
     from ..patterns.indicators import INDICATORS
 
     buyer = _query("kopare", "Köparens organisationsnummer NNNNNN-NNNN",

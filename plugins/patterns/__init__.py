@@ -6,52 +6,27 @@ with two decimals, organisation numbers NNNNNN-NNNN.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from urllib.parse import urlencode
 
 from datasette import Response, hookimpl
-from stdnum.se import orgnr as stdnum_orgnr
+
+from datasette.database import QueryInterrupted
 
 from ..ledger import ledger_database
 from . import charts
+from .cache import default_hits, warm
 from .indicator import BadParameter
+from .filters import common_filters, matches, organisation_number, page_window
 from .indicators import INDICATORS
 from .views import buyer_page, compare_page, overview_page, quality_page, supplier_page
 
 PLUGIN_NAME = "openup"  # Datasette serves a plugin's static/ under its distribution's name
-MAX_SIZE = 1000
-DEFAULT_SIZE = 50
 
 
 class NotFound(Exception):
     pass
-
-
-def organisation_number(text: str, what: str) -> str:
-    compact = text.replace("-", "").strip()
-    if not (len(compact) == 10 and compact.isdigit() and stdnum_orgnr.is_valid(compact)):
-        raise BadParameter(f"{what} ska vara ett organisationsnummer NNNNNN-NNNN, inte {text!r}")
-    return f"{compact[:6]}-{compact[6:]}"
-
-
-def common_filters(request) -> dict[str, str]:
-    """kopare and ar, validated ('' when not given)."""
-    buyer = request.args.get("kopare", "")
-    year = request.args.get("ar", "")
-    if buyer:
-        buyer = organisation_number(buyer, "kopare")
-    if year and not (year.isdigit() and 1990 <= int(year) <= 2100):
-        raise BadParameter(f"ar ska vara ett år mellan 1990 och 2100, inte {year!r}")
-    return {"kopare": buyer, "ar": year}
-
-
-def page_window(request) -> tuple[int, int]:
-    size, offset = request.args.get("_size", str(DEFAULT_SIZE)), request.args.get("_next", "0")
-    if not size.isdigit() or not 1 <= int(size) <= MAX_SIZE:
-        raise BadParameter(f"_size ska vara ett heltal mellan 1 och {MAX_SIZE}")
-    if not offset.isdigit() or int(offset) > 10**12:
-        raise BadParameter("_next ska vara ett heltal (värdet av next i förra svaret)")
-    return int(size), int(offset)
 
 
 def rows_behind(database: str, indicator, row: dict) -> str:
@@ -73,16 +48,28 @@ def _money(row: dict) -> dict:
     return {k: round(v, 2) if isinstance(v, float) else v for k, v in row.items()}
 
 
+async def _hits_page(database, indicator, filters, own, size: int, offset: int) -> list[dict]:
+    """size + 1 hits from offset: from the computed defaults, or run with these parameters."""
+    if own == indicator.arguments({}) and (indicator.yearly or not filters["ar"]):
+        hits = [r for r in await default_hits(database, indicator) if matches(r, filters)]
+        return hits[offset: offset + size + 1]
+    sql = f"SELECT * FROM ({indicator.sql}) LIMIT {size + 1} OFFSET {offset}"
+    try:
+        return [dict(r) for r in (await database.execute(sql, {**filters, **own})).rows]
+    except QueryInterrupted:
+        raise BadParameter("frågan tog för lång tid med de här parametrarna: ange kopare och ar, "
+                           "eller använd standardvärdena") from None
+
+
 async def indicator_hits(datasette, request, slug: str) -> dict:
     indicator = INDICATORS.get(slug)
     if indicator is None:
         raise NotFound(f"okänd indikator {slug!r}; finns: {', '.join(INDICATORS)}")
     database = await ledger_database(datasette)
-    arguments = {**common_filters(request), **indicator.arguments(request.args)}
+    filters, own = common_filters(request), indicator.arguments(request.args)
+    arguments = {**filters, **own}
     size, offset = page_window(request)
-    sql = f"SELECT * FROM ({indicator.sql}) LIMIT {size + 1} OFFSET {offset}"
-    result = await database.execute(sql, arguments)
-    rows = [_money(dict(r)) for r in result.rows]
+    rows = [_money(r) for r in await _hits_page(database, indicator, filters, own, size, offset)]
     more = len(rows) > size
     rows = rows[:size]
     for row in rows:
@@ -162,6 +149,15 @@ def _with_lookups(view, template):
         data.setdefault("next", None)
         return await _page(datasette, request, {**data, "database": database.name}, template)
     return run
+
+
+@hookimpl
+def startup(datasette):
+    """When the instance is served (not in tests), compute the indicators in the background."""
+    if (datasette.plugin_config(PLUGIN_NAME) or {}).get("warm_indicators"):
+        async def begin():
+            asyncio.ensure_future(warm(datasette))
+        return begin
 
 
 @hookimpl

@@ -50,6 +50,7 @@ class Indicator:
     sql: str  # named parameters: :kopare, :ar, and the indicator's own
     parameters: tuple[Parameter, ...] = field(default_factory=tuple)
     rows_behind: str = "supplier_year"  # how a hit links to the ledger rows behind it
+    yearly: bool = True  # every hit is of one year (column ar), so a year filter can pick hits
 
     def arguments(self, query: dict[str, str]) -> dict[str, float | str]:
         return {p.name: p.parse(query.get(p.name)) for p in self.parameters}

@@ -6,8 +6,11 @@ kopare_forvaltning_manad, fakturor, kopare_kvalitet) through their indexes.
 
 from __future__ import annotations
 
+from .cache import default_hits
+from .filters import matches
 from .indicator import BadParameter
 from .indicators import INDICATORS
+
 
 TOP = 20
 
@@ -85,17 +88,15 @@ async def buyer_page(database, request, *, organisation_number, filters) -> dict
     }
 
 
-async def _flags(database, filters: dict, column: str | None = None, value: str | None = None) -> list[dict]:
-    """How many hits each indicator has for these filters (and column = value)."""
+async def _flags(database, filters: dict, supplier: str | None = None) -> list[dict]:
+    """How many hits each indicator has (with its defaults) for these filters or this supplier."""
     counts = []
     for slug, indicator in INDICATORS.items():
-        if column and indicator.rows_behind == "buyer_year":
+        if supplier and indicator.rows_behind == "buyer_year":
             continue  # a hit per buyer and year names no supplier
-        arguments = {**filters, **indicator.arguments({})}
-        where = f"WHERE {column} = :value" if column else ""
-        rows = await _rows(database, f"SELECT count(*) AS n FROM ({indicator.sql}) {where}",
-                           {**arguments, "value": value})
-        counts.append({"indikator": slug, "titel": indicator.title, "traffar": rows[0]["n"]})
+        hits = [r for r in await default_hits(database, indicator) if matches(r, filters)
+                and (supplier is None or r.get("leverantor_id") == supplier)]
+        counts.append({"indikator": slug, "titel": indicator.title, "traffar": len(hits)})
     return counts
 
 
@@ -114,10 +115,9 @@ async def supplier_page(database, request, *, organisation_number, filters) -> d
             WHERE s.leverantor_nyckel = :s GROUP BY s.kopare_id ORDER BY summa DESC""", params),
         "per_ar": await _rows(database, """SELECT ar, round(sum(summa), 2) AS summa, sum(rader) AS rader
             FROM kopare_leverantor_manad WHERE leverantor_nyckel = :s GROUP BY ar ORDER BY ar""", params),
-        "konton": await _rows(database, f"""SELECT konto_nr, max(konto_text) AS konto_text,
-            round(sum(nettobelopp), 2) AS summa, count(*) AS rader FROM leverantorsreskontra
-            WHERE leverantor_nyckel = :s GROUP BY konto_nr ORDER BY summa DESC LIMIT {TOP}""", params),
-        "flaggor": await _flags(database, {"kopare": "", "ar": ""}, "leverantor_id", supplier),
+        "konton": await _rows(database, f"""SELECT konto_nr, konto_text, summa, rader
+            FROM leverantor_konto WHERE leverantor_nyckel = :s ORDER BY summa DESC LIMIT {TOP}""", params),
+        "flaggor": await _flags(database, {"kopare": "", "ar": ""}, supplier),
     }
 
 

@@ -17,6 +17,7 @@ INDICATOR = Indicator(
             "leverantörer till en kommun är ofta helt naturliga.",
     parameters=(Parameter("min_summa", 1_000_000, "Lägsta totala summa, kr", 0, 1e12),),
     rows_behind="supplier",
+    yearly=False,
     sql=f"""
 SELECT min(t.kopare_id) AS kopare_id, t.leverantor_nyckel AS leverantor_id,
        max(t.leverantor) AS leverantor, round(sum(t.summa), 2) AS summa, sum(t.rader) AS rader,

@@ -1,0 +1,96 @@
+"""Server time of every /inkop JSON endpoint and page, against a plain GROUP BY on the ledger.
+
+Builds (once, cached in benchmarks/out/) a database of --rows national-spec rows with
+`openup load`, requests each endpoint --repeat times through the real Datasette app, and times
+the same figure computed the naive way (a GROUP BY over leverantorsreskontra) for comparison.
+Goals: JSON p95 <= 100 ms, pages p95 <= 300 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sqlite3
+import statistics
+import time
+
+from instance_benchmark import build_database
+from openup_plugins.instance import make_datasette
+from openup_plugins.patterns.cache import warm
+from openup_plugins.patterns.indicators import INDICATORS
+
+JSON_GOAL_MS, PAGE_GOAL_MS = 100, 300
+LEDGER = "leverantorsreskontra"
+# The naive way to the same figures: straight from the ledger.
+BASELINES = {
+    "/inkop": f"SELECT substr(bokforingsdatum, 1, 7), sum(nettobelopp) FROM {LEDGER} GROUP BY 1",
+    "/inkop/kopare/{buyer}": f"SELECT substr(bokforingsdatum, 1, 7), sum(nettobelopp) FROM {LEDGER} "
+                             "WHERE kopare_id = :buyer AND bokforingsdatum LIKE :year GROUP BY 1",
+    "/inkop/leverantor/{supplier}": f"SELECT kopare_id, sum(nettobelopp) FROM {LEDGER} "
+                                    "WHERE leverantor_nyckel = :supplier GROUP BY 1",
+    "/inkop/flaggor/direktupphandling": f"SELECT kopare_id, leverantor_nyckel, substr(bokforingsdatum, 1, 4), "
+                                        f"sum(nettobelopp) s FROM {LEDGER} GROUP BY 1, 2, 3 HAVING s > 700000",
+    "/inkop/flaggor/koncentration": f"SELECT kopare_id, leverantor_nyckel, sum(nettobelopp) FROM {LEDGER} "
+                                    "GROUP BY 1, 2",
+    "/inkop/flaggor/en-kopare": f"SELECT leverantor_nyckel, count(DISTINCT kopare_id) FROM {LEDGER} GROUP BY 1",
+    "/inkop/kvalitet": f"SELECT kopare_id, count(*), sum(verifikationsnummer <> '') FROM {LEDGER} GROUP BY 1",
+}
+
+
+def percentile(timings: list[float], share: float) -> float:
+    ordered = sorted(timings)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+async def timed(datasette, path: str, repeat: int) -> list[float]:
+    timings = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        response = await datasette.client.get(path)
+        timings.append((time.perf_counter() - started) * 1000)
+        if response.status_code != 200:
+            raise SystemExit(f"{path}: HTTP {response.status_code}")
+    return timings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=10_000_000)
+    parser.add_argument("--repeat", type=int, default=10)
+    args = parser.parse_args()
+    database = build_database(args.rows)
+    with sqlite3.connect(database) as conn:
+        buyer, year = conn.execute("SELECT kopare_id, max(ar) FROM kopare_kvalitet GROUP BY 1 "
+                                   "ORDER BY sum(rader) DESC LIMIT 1").fetchone()
+        supplier = conn.execute("SELECT leverantor_id FROM leverantorer ORDER BY rader DESC LIMIT 1").fetchone()[0]
+    pages = ["/inkop", f"/inkop/kopare/{buyer}", f"/inkop/leverantor/{supplier}", "/inkop/flaggor",
+             *(f"/inkop/flaggor/{slug}" for slug in INDICATORS), f"/inkop/jamfor?kopare={buyer}&kopare=212000-1355",
+             "/inkop/kvalitet"]
+    datasette = make_datasette([database])
+    started = time.perf_counter()
+    asyncio.run(warm(datasette))
+    print(f"{args.rows:,} rows; indicators computed once in {time.perf_counter() - started:.1f} s "
+          f"(at startup, in the background); {args.repeat} requests each; server time in ms")
+    print(f"{'endpoint':<48} {'json p50':>9} {'p95':>7} {'page p95':>9} {'GROUP BY':>9} {'ratio':>6}")
+    for page in pages:
+        base, _, query = page.partition("?")
+        json_path = f"{base}.json" + (f"?{query}" if query else "")
+        json_times = asyncio.run(timed(datasette, json_path, args.repeat))
+        page_times = asyncio.run(timed(datasette, page, args.repeat))
+        template = base.replace(buyer, "{buyer}").replace(supplier, "{supplier}")
+        baseline = ""
+        if template in BASELINES:
+            with sqlite3.connect(database) as conn:
+                started = time.perf_counter()
+                conn.execute(BASELINES[template], {"buyer": buyer, "supplier": supplier,
+                                                   "year": f"{year}%"}).fetchall()
+                naive = (time.perf_counter() - started) * 1000
+            baseline = f"{naive:>9.0f} {naive / statistics.median(json_times):>6.0f}x"
+        p95, page_p95 = percentile(json_times, 0.95), percentile(page_times, 0.95)
+        verdict = "ok" if p95 <= JSON_GOAL_MS and page_p95 <= PAGE_GOAL_MS else "OVER"
+        print(f"{page[:48]:<48} {statistics.median(json_times):>9.1f} {p95:>7.1f} {page_p95:>9.1f} "
+              f"{baseline:>16}  {verdict}")
+
+
+if __name__ == "__main__":
+    main()

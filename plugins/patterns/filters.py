@@ -1,0 +1,43 @@
+"""The parameters every /inkop route shares, validated: kopare, ar and the page window."""
+
+from __future__ import annotations
+
+from stdnum.se import orgnr as stdnum_orgnr
+
+from .indicator import BadParameter
+
+MAX_SIZE = 1000
+DEFAULT_SIZE = 50
+
+
+def organisation_number(text: str, what: str) -> str:
+    compact = text.replace("-", "").strip()
+    if not (len(compact) == 10 and compact.isdigit() and stdnum_orgnr.is_valid(compact)):
+        raise BadParameter(f"{what} ska vara ett organisationsnummer NNNNNN-NNNN, inte {text!r}")
+    return f"{compact[:6]}-{compact[6:]}"
+
+
+def common_filters(request) -> dict[str, str]:
+    """kopare and ar, validated ('' when not given)."""
+    buyer = request.args.get("kopare", "")
+    year = request.args.get("ar", "")
+    if buyer:
+        buyer = organisation_number(buyer, "kopare")
+    if year and not (year.isdigit() and 1990 <= int(year) <= 2100):
+        raise BadParameter(f"ar ska vara ett år mellan 1990 och 2100, inte {year!r}")
+    return {"kopare": buyer, "ar": year}
+
+
+def page_window(request) -> tuple[int, int]:
+    size, offset = request.args.get("_size", str(DEFAULT_SIZE)), request.args.get("_next", "0")
+    if not size.isdigit() or not 1 <= int(size) <= MAX_SIZE:
+        raise BadParameter(f"_size ska vara ett heltal mellan 1 och {MAX_SIZE}")
+    if not offset.isdigit() or int(offset) > 10**12:
+        raise BadParameter("_next ska vara ett heltal (värdet av next i förra svaret)")
+    return int(size), int(offset)
+
+
+def matches(row: dict, filters: dict[str, str]) -> bool:
+    """Whether a hit is of the buyer and year asked for (a hit of no one year matches any)."""
+    return ((not filters["kopare"] or row["kopare_id"] == filters["kopare"])
+            and (not filters["ar"] or "ar" not in row or row["ar"] == int(filters["ar"])))
