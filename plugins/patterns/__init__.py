@@ -18,7 +18,7 @@ from ..ledger import ledger_database
 from . import charts
 from .cache import default_hits, warm
 from .indicator import BadParameter
-from .filters import common_filters, matches, organisation_number, page_window
+from .filters import common_filters, matches, page_window
 from .indicators import INDICATORS
 from .views import buyer_page, compare_page, overview_page, quality_page, supplier_page
 
@@ -142,8 +142,7 @@ def _with_lookups(view, template):
     @guarded
     async def run(datasette, request):
         database = await ledger_database(datasette)
-        data = await view(database, request, organisation_number=organisation_number,
-                          filters=common_filters(request))
+        data = await view(database, request, filters=common_filters(request))
         if data is None:
             raise NotFound("finns inte i databasen")
         data.setdefault("next", None)

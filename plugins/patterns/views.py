@@ -7,7 +7,7 @@ kopare_forvaltning_manad, fakturor, kopare_kvalitet) through their indexes.
 from __future__ import annotations
 
 from .cache import default_hits
-from .filters import matches
+from .filters import matches, organisation_number
 from .indicator import BadParameter
 from .indicators import INDICATORS
 
@@ -22,7 +22,7 @@ async def _rows(database, sql: str, params=None) -> list[dict]:
 _YEAR = "(:ar = '' OR ar = CAST(:ar AS INTEGER))"
 
 
-async def overview_page(database, request, *, organisation_number, filters) -> dict:
+async def overview_page(database, request, *, filters) -> dict:
     year = _YEAR
     totals = (await _rows(database, f"""SELECT round(sum(summa), 2) AS summa, sum(rader) AS rader,
         count(DISTINCT kopare_id) AS kopare FROM kopare_leverantor_manad WHERE {year}""", filters))[0]
@@ -48,7 +48,7 @@ async def overview_page(database, request, *, organisation_number, filters) -> d
     }
 
 
-async def buyer_page(database, request, *, organisation_number, filters) -> dict | None:
+async def buyer_page(database, request, *, filters) -> dict | None:
     buyer = organisation_number(request.url_vars["id"], "köparens organisationsnummer")
     found = await _rows(database, "SELECT * FROM kopare WHERE kopare_id = :b", {"b": buyer})
     if not found:
@@ -100,7 +100,7 @@ async def _flags(database, filters: dict, supplier: str | None = None) -> list[d
     return counts
 
 
-async def supplier_page(database, request, *, organisation_number, filters) -> dict | None:
+async def supplier_page(database, request, *, filters) -> dict | None:
     supplier = organisation_number(request.url_vars["id"], "leverantörens organisationsnummer")
     found = await _rows(database, "SELECT * FROM leverantorer WHERE leverantor_id = :s", {"s": supplier})
     if not found:
@@ -121,7 +121,7 @@ async def supplier_page(database, request, *, organisation_number, filters) -> d
     }
 
 
-async def compare_page(database, request, *, organisation_number, filters) -> dict:
+async def compare_page(database, request, *, filters) -> dict:
     buyers = [organisation_number(b, "kopare") for b in request.args.getlist("kopare")]
     if not 2 <= len(buyers) <= 10:
         raise BadParameter("ange två till tio köpare: ?kopare=A&kopare=B")
@@ -146,7 +146,7 @@ async def compare_page(database, request, *, organisation_number, filters) -> di
             "leverantor": supplier or None, "rows": rows}
 
 
-async def quality_page(database, request, *, organisation_number, filters) -> dict:
+async def quality_page(database, request, *, filters) -> dict:
     rows = await _rows(database, """SELECT q.kopare_id, k.kopare, sum(q.rader) AS rader,
         sum(q.med_verifikationsnummer) AS med_verifikationsnummer, sum(q.med_leverantor_id) AS med_leverantor_id,
         sum(q.med_konto_nr) AS med_konto_nr, sum(q.med_konto_text) AS med_konto_text,
