@@ -15,7 +15,7 @@ from .indicator import Indicator
 from .indicators import INDICATORS
 
 _ALL = {"kopare": "", "ar": ""}
-_results: dict[tuple, list[dict]] = {}
+_results: dict[tuple, object] = {}
 _running: dict[tuple, asyncio.Future] = {}  # per event loop, so concurrent requests share one run
 
 
@@ -42,6 +42,16 @@ async def default_hits(database, indicator: Indicator) -> list[dict]:
         del _results[stale]
     _results[key] = rows
     return rows
+
+
+async def once_per_version(database, name: str, compute) -> object:
+    """compute(), an awaitable's factory, run once per version of the database and kept."""
+    key = (database.name, name, await database.execute_fn(version))
+    if key not in _results:
+        for stale in [k for k in _results if k[:2] == key[:2]]:
+            del _results[stale]
+        _results[key] = await compute()
+    return _results[key]
 
 
 async def warm(datasette) -> None:

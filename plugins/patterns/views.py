@@ -6,7 +6,7 @@ kopare_forvaltning_manad, fakturor, kopare_kvalitet) through their indexes.
 
 from __future__ import annotations
 
-from .cache import default_hits
+from .cache import default_hits, once_per_version
 from .filters import matches, organisation_number
 from .indicator import BadParameter
 from .indicators import INDICATORS
@@ -23,6 +23,12 @@ _YEAR = "(:ar = '' OR ar = CAST(:ar AS INTEGER))"
 
 
 async def overview_page(database, request, *, filters) -> dict:
+    """The same for every visitor asking for the same year: computed once per database version."""
+    return await once_per_version(database, f"overview:{filters['ar']}",
+                                  lambda: _overview(database, filters))
+
+
+async def _overview(database, filters) -> dict:
     year = _YEAR
     totals = (await _rows(database, f"""SELECT round(sum(summa), 2) AS summa, sum(rader) AS rader,
         count(DISTINCT kopare_id) AS kopare FROM kopare_leverantor_manad WHERE {year}""", filters))[0]
