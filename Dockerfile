@@ -16,6 +16,7 @@ RUN openup inspect databases/openup.db \
  && openup export --db databases/openup.db databases/exporter > /dev/null
 
 ENV PORT=8080
+# exec: the server itself gets the platform's SIGTERM (a rolling update stops it cleanly)
 EXPOSE 8080
 USER nobody
-CMD ["sh", "-c", "openup serve databases/openup.db --host 0.0.0.0 --port ${PORT} --exports databases/exporter"]
+CMD ["sh", "-c", "exec openup serve databases/openup.db --host 0.0.0.0 --port ${PORT} --exports databases/exporter"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datasette import hookimpl
 
-from .ledger import ledger_database
+from .ledger import ledger_database, once_per_version
 
 _MONTHS = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
 _COVERAGE = """SELECT k.kopare_id, k.kopare, k.typ, s.ar, group_concat(DISTINCT substr(s.manad, 6, 2))
@@ -22,16 +22,21 @@ def extra_template_vars(template, datasette):
         database = await ledger_database(datasette)
         if database is None:
             return None
-        rows = (await database.execute(_COVERAGE)).rows
-        info = dict((await database.execute("SELECT nyckel, varde FROM databasinfo")).rows)
-        return {
-            "database": database.name,
-            "coverage": [{**dict(row), "manader": _months(row["manader"])} for row in rows],
-            "rows": sum(row["rader"] for row in rows),
-            "latest_load": info.get("senast_inlast"),
-        }
+        return await once_per_version(database, "frontpage", lambda: _coverage(database))
 
     return {"openup": coverage}
+
+
+async def _coverage(database) -> dict:
+    """Who published which months: the same for every visitor until the next load."""
+    rows = (await database.execute(_COVERAGE)).rows
+    info = dict((await database.execute("SELECT nyckel, varde FROM databasinfo")).rows)
+    return {
+        "database": database.name,
+        "coverage": [{**dict(row), "manader": _months(row["manader"])} for row in rows],
+        "rows": sum(row["rader"] for row in rows),
+        "latest_load": info.get("senast_inlast"),
+    }
 
 
 def _months(codes: str) -> list[tuple[str, bool]]:

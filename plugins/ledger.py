@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+from collections.abc import Awaitable, Callable
 
 
 async def ledger_database(datasette):
@@ -17,3 +19,25 @@ def version(conn: sqlite3.Connection) -> tuple:
     """Changes whenever a load changes the database: what is built from it is rebuilt only then."""
     return conn.execute("SELECT (SELECT varde FROM databasinfo WHERE nyckel = 'senast_inlast'), "
                         "(SELECT count(*) FROM kallfiler), (SELECT max(id) FROM kallfiler)").fetchone()
+
+
+_results: dict[tuple, object] = {}
+_running: dict[tuple, asyncio.Future] = {}  # per event loop: concurrent requests share one run
+
+
+async def once_per_version(database, name: str, compute: Callable[[], Awaitable]) -> object:
+    """What compute() gives, computed once per version of the database and kept in memory."""
+    key = (database.path or database.name, name, await database.execute_fn(version))
+    if key in _results:
+        return _results[key]
+    running_key = (key, id(asyncio.get_running_loop()))
+    if running_key not in _running:
+        _running[running_key] = asyncio.ensure_future(compute())
+    try:
+        value = await asyncio.shield(_running[running_key])
+    finally:
+        _running.pop(running_key, None)
+    for stale in [k for k in _results if k[:2] == key[:2]]:
+        del _results[stale]
+    _results[key] = value
+    return value

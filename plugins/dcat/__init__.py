@@ -56,7 +56,7 @@ async def catalog_graph(datasette, request) -> _Cached | None:
     if database is None:
         return None
     base = base_url(datasette, request)
-    key = (database.name, base, await database.execute_fn(version))
+    key = (database.path or database.name, base, await database.execute_fn(version))
     cached = _cache.get(database.name)
     if cached is None or cached.key != key:
         config = CatalogConfig.from_plugin_config(datasette.plugin_config(PLUGIN), base)

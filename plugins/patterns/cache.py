@@ -8,15 +8,11 @@ memory. Other parameter values are computed per request, within the time limit.
 
 from __future__ import annotations
 
-import asyncio
-
-from ..ledger import ledger_database, version
+from ..ledger import ledger_database, once_per_version
 from .indicator import Indicator
 from .indicators import INDICATORS
 
 _ALL = {"kopare": "", "ar": ""}
-_results: dict[tuple, object] = {}
-_running: dict[tuple, asyncio.Future] = {}  # per event loop, so concurrent requests share one run
 
 
 def _run(conn, indicator: Indicator) -> list[dict]:
@@ -27,31 +23,8 @@ def _run(conn, indicator: Indicator) -> list[dict]:
 
 async def default_hits(database, indicator: Indicator) -> list[dict]:
     """Every hit of indicator with its default parameters, all buyers and years."""
-    key = (database.name, indicator.slug, await database.execute_fn(version))
-    if key in _results:
-        return _results[key]
-    running_key = (key, id(asyncio.get_running_loop()))
-    if running_key not in _running:
-        _running[running_key] = asyncio.ensure_future(
-            database.execute_fn(lambda conn: _run(conn, indicator)))
-    try:
-        rows = await asyncio.shield(_running[running_key])
-    finally:
-        _running.pop(running_key, None)
-    for stale in [k for k in _results if k[:2] == key[:2]]:
-        del _results[stale]
-    _results[key] = rows
-    return rows
-
-
-async def once_per_version(database, name: str, compute) -> object:
-    """compute(), an awaitable's factory, run once per version of the database and kept."""
-    key = (database.name, name, await database.execute_fn(version))
-    if key not in _results:
-        for stale in [k for k in _results if k[:2] == key[:2]]:
-            del _results[stale]
-        _results[key] = await compute()
-    return _results[key]
+    return await once_per_version(database, f"indicator:{indicator.slug}",
+                                  lambda: database.execute_fn(lambda conn: _run(conn, indicator)))
 
 
 async def warm(datasette) -> None:

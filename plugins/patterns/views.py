@@ -6,7 +6,8 @@ kopare_forvaltning_manad, fakturor, kopare_kvalitet) through their indexes.
 
 from __future__ import annotations
 
-from .cache import default_hits, once_per_version
+from ..ledger import once_per_version
+from .cache import default_hits
 from .filters import matches, organisation_number
 from .indicator import BadParameter
 from .indicators import INDICATORS
