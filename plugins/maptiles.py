@@ -14,7 +14,6 @@ from functools import lru_cache
 
 from datasette import Response, hookimpl
 
-TILE_PATH = "/-/kartbakgrund/{z}/{x}/{y}.png"
 _SEA_BLUE = (0xDD, 0xE8, 0xF0)
 
 

@@ -6,7 +6,7 @@ writes docs/schema.md from it, and the instance's metadata is checked against it
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,6 @@ class Table:
     pk: tuple[str, ...] = ()
     indexes: tuple[tuple[str, ...], ...] = ()
     fts: tuple[str, ...] = ()
-    not_null: frozenset[str] = field(default_factory=frozenset)
 
     @property
     def column_names(self) -> list[str]:
