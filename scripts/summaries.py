@@ -270,7 +270,12 @@ def _refresh_buyer(conn: sqlite3.Connection, buyer: str) -> None:
              ORDER BY bokforingsdatum DESC LIMIT 1),
             (SELECT kommun_id FROM leverantorsreskontra WHERE kopare_id = :b AND kommun_id <> ''
              ORDER BY bokforingsdatum DESC LIMIT 1)""", {"b": buyer}).fetchone()
-    latitude, longitude = coordinates(name) or (None, None)
+    known = conn.execute("SELECT kopare, latitud, longitud FROM kopare WHERE kopare_id = ?",
+                         [buyer]).fetchone()
+    if known and known[0] == name and known[1] is not None:
+        latitude, longitude = known[1], known[2]  # looked up when the buyer was first seen
+    else:
+        latitude, longitude = coordinates(name) or (None, None)
     conn.execute(
         """INSERT INTO kopare (kopare_id, kopare, typ, kommun_id, forsta_datum, sista_datum, rader,
             summa, latitud, longitud) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
