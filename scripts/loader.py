@@ -95,7 +95,7 @@ def load_file(db: sqlite_utils.Database, path: Path, profiles: dict[str, Profile
 def _fewer_garbage_collections():
     """A load allocates millions of short-lived tuples and holds large dicts that have no
     reference cycles; with the default thresholds the cycle collector rescans those dicts
-    thousands of times (a third of the load's time). Reference counting still frees memory."""
+    thousands of times (a fifth of a million-row load). Reference counting still frees memory."""
     thresholds = gc.get_threshold()
     gc.set_threshold(200_000, 50, 1000)
     try:
