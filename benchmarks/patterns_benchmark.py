@@ -14,7 +14,7 @@ import sqlite3
 import statistics
 import time
 
-from instance_benchmark import build_database
+from instance_benchmark import build_database, percentile, timed
 from openup_plugins.instance import make_datasette
 from openup_plugins.patterns.cache import warm
 from openup_plugins.patterns.indicators import INDICATORS
@@ -35,22 +35,6 @@ BASELINES = {
     "/inkop/flaggor/en-kopare": f"SELECT leverantor_nyckel, count(DISTINCT kopare_id) FROM {LEDGER} GROUP BY 1",
     "/inkop/kvalitet": f"SELECT kopare_id, count(*), sum(verifikationsnummer <> '') FROM {LEDGER} GROUP BY 1",
 }
-
-
-def percentile(timings: list[float], share: float) -> float:
-    ordered = sorted(timings)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
-async def timed(datasette, path: str, repeat: int) -> list[float]:
-    timings = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        response = await datasette.client.get(path)
-        timings.append((time.perf_counter() - started) * 1000)
-        if response.status_code != 200:
-            raise SystemExit(f"{path}: HTTP {response.status_code}")
-    return timings
 
 
 def main() -> None:
