@@ -11,14 +11,13 @@ import json
 from urllib.parse import urlencode
 
 from datasette import Response, hookimpl
-
 from datasette.database import QueryInterrupted
 
 from ..ledger import ledger_database
 from . import charts
 from .cache import default_hits, warm
-from .indicator import BadParameter
 from .filters import common_filters, matches, page_window
+from .indicator import BadParameter
 from .indicators import INDICATORS
 from .views import buyer_page, compare_page, overview_page, quality_page, supplier_page
 
@@ -31,11 +30,11 @@ class NotFound(Exception):
 
 def rows_behind(database: str, indicator, row: dict) -> str:
     """The ledger rows behind a hit, as a Datasette table URL."""
-    filters = [("kopare_id", row["kopare_id"])]
-    if indicator.rows_behind in ("supplier_year", "invoice", "supplier") and row.get("leverantor_id"):
+    filters = []
+    if indicator.rows_behind != "supplier":  # a supplier's hit spans every buyer
+        filters.append(("kopare_id", row["kopare_id"]))
+    if indicator.rows_behind != "buyer_year" and row.get("leverantor_id"):
         filters.append(("leverantor_nyckel", row["leverantor_id"]))
-    if indicator.rows_behind == "supplier":
-        filters = [("leverantor_nyckel", row["leverantor_id"])]
     if indicator.rows_behind == "invoice" and row.get("bokforingsdatum"):
         filters.append(("bokforingsdatum", row["bokforingsdatum"]))
     elif row.get("ar"):
