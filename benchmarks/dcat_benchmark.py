@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from openup.sample import SPEC_V11
+from openup.profiles import SPEC_COLUMNS
 from openup.synthetic import synthetic_municipality_orgnr
 from openup_plugins import dcat
 from openup_plugins.instance import make_datasette
@@ -27,7 +27,7 @@ GOAL_SECONDS = 2.0
 def write_csv(path: Path, buyers: int, years: int, rows_per_year: int) -> None:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, delimiter=";")
-        writer.writerow(SPEC_V11)
+        writer.writerow(SPEC_COLUMNS)
         for b in range(buyers):
             orgnr = synthetic_municipality_orgnr(b)
             for year in range(2014, 2014 + years):

@@ -20,7 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from openup.sample import SPEC_V11, dot_amount
+from openup.profiles import SPEC_COLUMNS
+from openup.sample import dot_amount
 from openup.synthetic import ACCOUNTS, BUYERS, make_suppliers, synthetic_municipality_orgnr
 
 TARGET_RATIO = 3.0
@@ -38,7 +39,7 @@ def write_national_csv(path: Path, rows: int, seed: int) -> None:
     days = [f"{y}-{m:02d}-{d:02d}" for y in (2022, 2023) for m in range(1, 13) for d in range(1, 29)]
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, delimiter=";", lineterminator="\n")
-        writer.writerow(SPEC_V11)
+        writer.writerow(SPEC_COLUMNS)
         for n in range(rows):
             buyer_id, buyer_name, kommun = buyers[n % len(buyers)]
             supplier = suppliers[int(rng.paretovariate(1.2)) % len(suppliers)]

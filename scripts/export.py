@@ -10,9 +10,8 @@ import csv
 import sqlite3
 from pathlib import Path
 
-from .records import ROW_COLUMNS
+from .profiles import SPEC_COLUMNS
 
-SPEC_COLUMNS = ROW_COLUMNS[:15]  # the national specification v1.1, in its order
 
 
 def export_buyers(database: Path, out_dir: Path) -> list[Path]:

@@ -11,12 +11,14 @@ import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 
-# Columns a profile may map to: the national specification v1.1, and the currency.
-TARGET_COLUMNS = (
+# The national specification v1.1's columns, in its order: a published table starts with them.
+SPEC_COLUMNS = (
     "kopare_id", "kopare", "verifikationsnummer", "leverantor", "leverantor_id", "konto_nr",
     "konto_text", "bokforingsdatum", "forvaltning", "fakturanummer", "nettobelopp", "grund",
-    "avtal", "kommun_id", "s_kod_nr", "valuta",
+    "avtal", "kommun_id", "s_kod_nr",
 )
+# Columns a profile may map to: the specification's, and the currency.
+TARGET_COLUMNS = (*SPEC_COLUMNS, "valuta")
 # The specification's mandatory columns (v1.1: the first nine) and the amount.
 MANDATORY_COLUMNS = TARGET_COLUMNS[:9] + ("nettobelopp",)
 

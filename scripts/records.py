@@ -16,17 +16,12 @@ from itertools import compress, repeat
 from operator import itemgetter
 
 from . import identifiers as ids
-from .profiles import HeaderMatch
+from .profiles import SPEC_COLUMNS, HeaderMatch
 from .values import MONTH, parse_amount, parse_date, repair_invoice_number, split_account
 
 # The ledger columns a batch holds, in the order they are written.
-ROW_COLUMNS = (
-    "kopare_id", "kopare", "verifikationsnummer", "leverantor", "leverantor_id", "konto_nr",
-    "konto_text", "bokforingsdatum", "forvaltning", "fakturanummer", "nettobelopp", "grund",
-    "avtal", "kommun_id", "s_kod_nr", "leverantor_id_typ", "leverantor_nyckel",
-    "datum_precision", "maskerad",
-)
-_SOURCE_COLUMNS = (*ROW_COLUMNS[:15], "valuta")
+ROW_COLUMNS = (*SPEC_COLUMNS, "leverantor_id_typ", "leverantor_nyckel", "datum_precision",
+               "maskerad")
 _KEYED_BY_ID = (ids.ORGANISATIONSNUMMER, ids.FOREIGN_VAT)
 _SEK = frozenset({"", "sek", "kr"})
 _CACHE_LIMIT = 100_000  # distinct values kept per column, so memory stays flat on any file

@@ -15,11 +15,9 @@ import random
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from .profiles import SPEC_COLUMNS
 from .synthetic import BUYERS, Buyer, Invoice, invoices, make_suppliers
 
-SPEC_V11 = ("kopare_id", "kopare", "verifikationsnummer", "leverantor", "leverantor_id",
-            "konto_nr", "konto_text", "bokforingsdatum", "forvaltning", "fakturanummer",
-            "nettobelopp", "grund", "avtal", "kommun_id", "s_kod_nr")
 
 
 def dot_amount(ore: int) -> str:
@@ -80,7 +78,7 @@ class SampleWriter:
                 row[9] = "-"  # VGR prints a dash where there is no invoice number
             rows[3][7] = "2023-02-30"  # an impossible date, to be rejected
             paths.append(write_csv(self.out_dir / f"vgr_leverantorsreskontra_2023-{month:02d}.csv",
-                                   list(SPEC_V11), rows, line_end="\r"))
+                                   list(SPEC_COLUMNS), rows, line_end="\r"))
         return paths
 
     def goteborg(self) -> list[Path]:
@@ -159,7 +157,7 @@ class SampleWriter:
         results = []
         for i, konto, text, ore in konteringar(iter(self.month(BUYERS["vasteras"], 2023, 6, 0.1))):
             number = internal.setdefault(i.supplier.name, str(10_000 + len(internal)))
-            row = dict(zip(SPEC_V11, v11_row(i, konto, text, ore)))
+            row = dict(zip(SPEC_COLUMNS, v11_row(i, konto, text, ore)))
             row.update(leverantor_id=number, nettobelopp=swedish_amount(ore, ""))
             results.append({("\ufeff" + k if k == "kopare_id" else k): v for k, v in row.items()})
         path = self.out_dir / "vasteras_leverantorsreskontra_2023-06.json"

@@ -11,7 +11,7 @@ import datetime as dt
 import random
 from pathlib import Path
 
-from openup.sample import SPEC_V11
+from openup.profiles import SPEC_COLUMNS
 from openup.synthetic import synthetic_orgnr
 
 A = ("212000-1355", "Göteborgs Stad")
@@ -41,7 +41,7 @@ class Ledger:
     def write(self, path: Path) -> Path:
         with path.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle, delimiter=";")
-            writer.writerow(SPEC_V11)
+            writer.writerow(SPEC_COLUMNS)
             writer.writerows(self.lines)
         return path
 

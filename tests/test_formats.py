@@ -6,7 +6,7 @@ import json
 import sqlite3
 
 from .conftest import run_openup
-from .files import BUYER, v11_lines
+from .files import BUYER, v11_lines, v11_objects
 
 
 def rows(db, sql="SELECT * FROM leverantorsreskontra ORDER BY id"):
@@ -16,8 +16,7 @@ def rows(db, sql="SELECT * FROM leverantorsreskontra ORDER BY id"):
 
 
 def test_json_list_of_objects(tmp_path):
-    header = v11_lines(1)[0].split(";")
-    objects = [dict(zip(header, line.split(";"))) for line in v11_lines(4)[1:]]
+    objects = v11_objects(4)
     path = tmp_path / "ledger.json"
     path.write_text(json.dumps(objects, ensure_ascii=False), "utf-8")
     assert run_openup("load", "--db", tmp_path / "j.db", path).exit_code == 0
@@ -73,8 +72,7 @@ def test_buyer_and_period_from_the_command_line(tmp_path):
 
 
 def test_forced_profile(tmp_path):
-    header = v11_lines(1)[0].split(";")
-    objects = [dict(zip(header, line.split(";"))) for line in v11_lines(3)[1:]]
+    objects = v11_objects(3)
     path = tmp_path / "api.json"
     path.write_text(json.dumps({"results": objects}), "utf-8")
     assert run_openup("load", "--db", tmp_path / "f.db", "--profile", "vasteras", path).exit_code == 0
