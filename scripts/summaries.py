@@ -1,60 +1,149 @@
 """Summary and reference tables, kept up to date file by file inside the file's transaction.
 
 A file's rows are folded into FileAggregates while they stream past (no second pass over
-the ledger, which at millions of rows costs more than the load itself). The totals are
-additive: a loaded file adds them with sign +1, a replaced file takes them back with -1.
-Reference tables (buyers, suppliers, accounts) are then recomputed for the keys touched.
+the ledger, which at millions of rows costs more than the load itself). Rows are gathered
+into chunks and grouped by Polars (in Rust, off the interpreter); the partial totals of the
+chunks are combined with the same aggregations. The totals are additive: a loaded file adds
+them with sign +1, a replaced file takes them back with -1. Reference tables (buyers,
+suppliers, accounts) are then recomputed for the keys touched.
 
 Invoices (konteringar summed per buyer, supplier, invoice number and date) are grouped among
-the last 100,000 open invoices of the file: exports list an invoice's konteringar together,
-and a window keeps memory flat where a dict of every invoice would grow with the file.
+the file's open invoices, at most about 100,000: exports list an invoice's konteringar
+together, and a window keeps memory flat where every invoice at once would grow with the file.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
+from dataclasses import dataclass
 
-from collections import Counter
-from itertools import compress
+# Polars allocates through jemalloc, which keeps freed pages for seconds (some 50 MiB in a load);
+# handing them back at once keeps the load within its memory bound. Read when Polars loads.
+os.environ.setdefault("_RJEM_MALLOC_CONF", "dirty_decay_ms:0,muzzy_decay_ms:0")
+import polars as pl
 
 from .identifiers import buyer_kind
 from .places import coordinates
 from .records import ROW_COLUMNS, Batch
 
-_OPEN_INVOICES = 100_000  # invoices kept open in memory; the oldest half is written beyond
+_CHUNK_ROWS = 25_000  # rows gathered before Polars folds them into partial totals
 _OPEN_TOTALS = 200_000  # summary keys kept in memory before they are written
+_OPEN_INVOICES = 100_000  # invoices kept open; beyond it the oldest half is written
+_KEPT_PARTIALS = 8  # partial totals of a summary kept before they are combined into one
+_WRITTEN_ROWS = 10_000  # rows turned into Python tuples at a time when totals are written
 _FILLED_COLUMNS = ("verifikationsnummer", "leverantor_id", "konto_nr", "konto_text", "forvaltning",
                    "fakturanummer", "avtal")
-QUALITY_COLUMNS = ("rader", *(f"med_{c}" for c in _FILLED_COLUMNS), "organisationsnummer",
-                   "dagsdatum", "maskerade")
-_KEYED_TYPES = frozenset({"organisationsnummer", "utlandskt_momsnummer"})
+_CHUNK_COLUMNS = ("kopare_id", "leverantor", "leverantor_id", "konto_nr", "konto_text",
+                  "bokforingsdatum", "forvaltning", "fakturanummer", "verifikationsnummer", "avtal",
+                  "leverantor_id_typ", "leverantor_nyckel", "datum_precision")
+_KEYED_TYPES = ("organisationsnummer", "utlandskt_momsnummer")
 
+
+def _filled(name: str) -> pl.Expr:
+    return (pl.col(name).is_not_null() & (pl.col(name) != "")).cast(pl.Int64)
+
+
+_ONE = pl.col("rad")  # 1 on every row: counts are sums, so partial counts add up
+_HAS_CONTRACT = _filled("avtal")
+
+
+@dataclass(frozen=True, eq=False)  # eq=False: known by identity (Polars expressions do not compare)
+class Summary:
+    """A summary table's totals: the rows grouped by keys, each value a row expression and the
+    aggregation that folds it and then combines partial totals ("sum", "first", "last", "min", "max")."""
+
+    table: str
+    keys: tuple[str, ...]
+    values: tuple[tuple[str, pl.Expr, str], ...]
+    where: pl.Expr | None = None
+    year_of_month: bool = False  # the table has an ar column, the year of manad
+
+    def partial(self, rows: pl.DataFrame) -> pl.DataFrame:
+        if self.where is not None:
+            rows = rows.filter(self.where)
+        return rows.group_by(self.keys).agg(getattr(expression, how)().alias(name)
+                                            for name, expression, how in self.values)
+
+    def combine(self, partials: list[pl.DataFrame]) -> pl.DataFrame:
+        if len(partials) == 1:
+            return partials[0]
+        return pl.concat(partials).group_by(self.keys).agg(
+            getattr(pl.col(name), how)() for name, _, how in self.values)
+
+    @property
+    def columns(self) -> list[str]:
+        """The table's columns this summary writes, in the order of write()'s rows."""
+        values = ["summa" if name == "ore" else name for name, _, _ in self.values]
+        return [*self.keys, *(["ar"] if self.year_of_month else []), *values]
+
+    def upsert(self) -> str:
+        """Adds counts and sums to a row already there; text values follow the rows that add."""
+        updates = []
+        for name, _, how in self.values:
+            if name == "ore":
+                updates.append("summa = round(summa + excluded.summa, 2)")
+            elif how == "sum":
+                updates.append(f"{name} = {name} + excluded.{name}")
+            else:
+                updates.append(f"{name} = CASE WHEN excluded.rader > 0 THEN excluded.{name} ELSE {name} END")
+        # öre to SEK in SQLite, whose division is exact to the last bit (Polars multiplies by 0.01)
+        values = ["? / 100.0" if column == "summa" else "?" for column in self.columns]
+        return (f"INSERT INTO {self.table} ({', '.join(self.columns)}) VALUES ({', '.join(values)}) "
+                f"ON CONFLICT DO UPDATE SET {', '.join(updates)}")
+
+    def write(self, conn: sqlite3.Connection, totals: pl.DataFrame, sign: int) -> None:
+        counted = [name for name, _, how in self.values if how == "sum"]  # öre too
+        _write_rows(conn, self.upsert(), totals.select(
+            *self.keys,
+            *([pl.col("manad").str.slice(0, 4).cast(pl.Int64).alias("ar")] if self.year_of_month else []),
+            *(pl.col(name) * sign if name in counted else pl.col(name) for name, _, _ in self.values),
+        ))
+
+
+def _write_rows(conn: sqlite3.Connection, sql: str, frame: pl.DataFrame) -> None:
+    """executemany a slice at a time: the rows as Python tuples would take far more memory."""
+    for rows in frame.iter_slices(_WRITTEN_ROWS):
+        conn.executemany(sql, rows.rows())
+
+
+_SUMS = (("ore", pl.col("ore"), "sum"), ("rader", _ONE, "sum"))
+SUMMARIES = (
+    Summary("kopare_leverantor_manad", ("kopare_id", "leverantor_nyckel", "manad"),
+            (*_SUMS, ("rader_med_avtal", _HAS_CONTRACT, "sum"), ("leverantor", pl.col("leverantor"), "last")),
+            year_of_month=True),
+    Summary("kopare_konto_manad", ("kopare_id", "konto_nr", "konto_text", "manad"), _SUMS,
+            year_of_month=True),
+    Summary("kopare_forvaltning_manad", ("kopare_id", "forvaltning", "manad"), _SUMS, year_of_month=True),
+    Summary("leverantor_konto", ("leverantor_nyckel", "konto_nr"),
+            (*_SUMS, ("konto_text", pl.col("konto_text"), "last"))),
+    Summary("leverantorsnamn", ("leverantor_id", "leverantor"), (("rader", _ONE, "sum"),),
+            where=pl.col("leverantor_id_typ").is_in(_KEYED_TYPES)),
+    # How many rows carry each field, per buyer and year (for /inkop/kvalitet).
+    Summary("kopare_kvalitet", ("kopare_id", "ar"), (
+        ("rader", _ONE, "sum"), *((f"med_{c}", _filled(c), "sum") for c in _FILLED_COLUMNS),
+        ("organisationsnummer", (pl.col("leverantor_id_typ") == "organisationsnummer").cast(pl.Int64), "sum"),
+        ("dagsdatum", (pl.col("datum_precision") == "dag").cast(pl.Int64), "sum"),
+        ("maskerade", pl.col("maskerad"), "sum"))),
+)
+# The summaries whose keys grow with the file; when they hold too many, all are written out.
+_LARGE = ("kopare_leverantor_manad", "leverantor_konto")
+FILE_BUYERS = Summary("kallfil_kopare", ("kopare_id",), (("rader", _ONE, "sum"),))
+INVOICES = Summary("fakturor", ("kopare_id", "leverantor_nyckel", "fakturanyckel", "bokforingsdatum"), (
+    ("datum_precision", pl.col("datum_precision"), "first"), ("ore", pl.col("ore"), "sum"),
+    ("konteringar", _ONE, "sum"), ("har_avtal", _HAS_CONTRACT, "max"),
+    ("forsta_kallrad", pl.col("kallrad"), "min")))
+# An invoice is known by its number, else by its voucher, else it is the line alone.
+_INVOICE_KEY = (pl.when(_filled("fakturanummer") == 1).then(pl.col("fakturanummer"))
+                .when(_filled("verifikationsnummer") == 1).then(pl.col("verifikationsnummer"))
+                .otherwise(pl.format("rad:{}", pl.col("kallrad"))))
 INSERT_INVOICES = """INSERT INTO {schema}.fakturor (kopare_id, leverantor_nyckel, fakturanyckel,
         bokforingsdatum, datum_precision, ar, summa, konteringar, har_avtal, forsta_kallrad, kallfil_id)
     VALUES (?, ?, ?, ?, ?, CAST(substr(?4, 1, 4) AS INTEGER), ? / 100.0, ?, ?, ?, ?)"""
 
 
-class Totals:
-    """Öre and row counts per key, added a batch at a time (the counting happens in C)."""
-
-    def __init__(self) -> None:
-        self.ore: dict[tuple, int] = {}
-        self.rows: Counter = Counter()
-
-    def add(self, keys: list[tuple], ore: list[int]) -> None:
-        totals = self.ore
-        get = totals.get
-        for key, amount in zip(keys, ore):
-            totals[key] = get(key, 0) + amount
-        self.rows.update(keys)
-
-    def items(self):
-        rows = self.rows
-        return ((key, ore, rows[key]) for key, ore in self.ore.items())
-
-
 class FileAggregates:
-    """Totals of one file's rows, folded in a batch at a time as the rows stream past.
+    """Totals of one file's rows, folded in a chunk at a time as the rows stream past.
 
     sign 1 adds a file being loaded (and writes its invoices); sign -1 takes back a file being
     replaced (its invoices go by kallfil_id). Totals are written out whenever they grow large,
@@ -65,146 +154,89 @@ class FileAggregates:
         self.insert_invoices = INSERT_INVOICES.format(schema=schema)
         self.buyers: set[str] = set()
         self.suppliers: set[str] = set()
-        self.file_buyers: Counter = Counter()  # rows per buyer in this file
-        self.invoices: dict[tuple, list] = {}
-        self._new_totals()
+        self.partials: dict[Summary, list[pl.DataFrame]] = {s: [] for s in (*SUMMARIES, FILE_BUYERS)}
+        self.invoices: list[pl.DataFrame] = []
+        self._new_chunk()
 
-    def _new_totals(self) -> None:
-        self.supplier_month = Totals()
-        self.supplier_month_name: dict[tuple, str] = {}
-        self.supplier_month_contracts: Counter = Counter()
-        self.account_month = Totals()
-        self.unit_month = Totals()
-        self.supplier_account = Totals()
-        self.supplier_account_text: dict[tuple, str] = {}
-        self.names: Counter = Counter()
-        self.quality: dict[tuple, list[int]] = {}  # (buyer, year) -> counts in QUALITY_COLUMNS
+    def _new_chunk(self) -> None:
+        self.chunk: dict[str, list] = {name: [] for name in (*_CHUNK_COLUMNS, "maskerad", "ore", "kallrad")}
+        self.chunk_rows = 0
 
     def add(self, batch: Batch) -> None:
-        column, ore = batch.column, batch.ore
-        buyer, date, contract = column("kopare_id"), column("bokforingsdatum"), column("avtal")
-        months = [d[:7] for d in date]
-        keys = list(zip(buyer, column("leverantor_nyckel"), months))
-        self.supplier_month.add(keys, ore)
-        self.supplier_month_name.update(zip(keys, column("leverantor")))
-        self.supplier_month_contracts.update(compress(keys, contract))
-        self.account_month.add(list(zip(buyer, column("konto_nr"), column("konto_text"), months)), ore)
-        self.unit_month.add(list(zip(buyer, column("forvaltning"), months)), ore)
-        account_keys = list(zip(column("leverantor_nyckel"), column("konto_nr")))
-        self.supplier_account.add(account_keys, ore)
-        self.supplier_account_text.update(zip(account_keys, column("konto_text")))
-        keyed = [t in _KEYED_TYPES for t in column("leverantor_id_typ")]
-        supplier_ids = list(compress(column("leverantor_id"), keyed))
-        self.names.update(zip(supplier_ids, compress(column("leverantor"), keyed)))
-        self.buyers.update(buyer)
-        self.suppliers.update(supplier_ids)
-        self._count_quality(batch, buyer, months)
+        chunk = self.chunk
+        for name in _CHUNK_COLUMNS:
+            chunk[name].extend(batch.column(name))
+        chunk["maskerad"].extend(batch.column("maskerad"))
+        chunk["ore"].extend(batch.ore)
+        chunk["kallrad"].extend(batch.lines)
+        self.chunk_rows += len(batch.lines)
+        if self.chunk_rows >= _CHUNK_ROWS:
+            self._fold_chunk()
+
+    def _fold_chunk(self) -> None:
+        if not self.chunk_rows:
+            return
+        chunk = self.chunk
+        rows = pl.DataFrame({
+            **{name: pl.Series(name, chunk[name], dtype=pl.String) for name in _CHUNK_COLUMNS},
+            **{name: pl.Series(name, chunk[name], dtype=pl.Int64) for name in ("maskerad", "ore", "kallrad")},
+        }).with_columns(manad=pl.col("bokforingsdatum").str.slice(0, 7),
+                        ar=pl.col("bokforingsdatum").str.slice(0, 4), rad=pl.lit(1, pl.Int64))
+        self._new_chunk()
+        self.buyers.update(rows["kopare_id"].unique().to_list())
+        self.suppliers.update(rows.filter(pl.col("leverantor_id_typ").is_in(_KEYED_TYPES))
+                              ["leverantor_id"].unique().to_list())
+        for summary, partials in self.partials.items():
+            partials.append(summary.partial(rows))
+            if len(partials) > _KEPT_PARTIALS:
+                partials[:] = [summary.combine(partials)]
+        if self._open_totals() > _OPEN_TOTALS:
+            for summary, partials in self.partials.items():
+                partials[:] = [summary.combine(partials)]
+            if self._open_totals() > _OPEN_TOTALS // 2:  # else combining made room enough
+                self._write_totals()
         if self.sign > 0:
-            self._add_invoices(batch, buyer, date, contract, ore)
-        if len(self.supplier_month.ore) + len(self.supplier_account.ore) > _OPEN_TOTALS:
-            self._write_totals()
+            self._fold_invoices(rows)
 
-    def _count_quality(self, batch: Batch, buyer, months) -> None:
-        """How many rows carry each field, per buyer and year (for /inkop/kvalitet)."""
-        keys = list(zip(buyer, [m[:4] for m in months]))
-        columns = [None, *(batch.column(c) for c in _FILLED_COLUMNS),
-                   [t == "organisationsnummer" for t in batch.column("leverantor_id_typ")],
-                   [p == "dag" for p in batch.column("datum_precision")], batch.column("maskerad")]
-        distinct = set(keys)
-        if len(distinct) == 1:  # the usual batch: one buyer, one year; counted in C
-            counts = self.quality.setdefault(keys[0], [0] * len(QUALITY_COLUMNS))
-            for index, flags in enumerate(columns):
-                counts[index] += len(keys) if flags is None else sum(map(bool, flags))
-        else:
-            for index, flags in enumerate(columns):
-                counted = Counter(keys) if flags is None else Counter(compress(keys, flags))
-                for key, count in counted.items():
-                    self.quality.setdefault(key, [0] * len(QUALITY_COLUMNS))[index] += count
-        self.file_buyers.update(buyer)
+    def _fold_invoices(self, rows: pl.DataFrame) -> None:
+        self.invoices.append(INVOICES.partial(rows.with_columns(fakturanyckel=_INVOICE_KEY)))
+        if sum(frame.height for frame in self.invoices) > _OPEN_INVOICES:
+            open_invoices = INVOICES.combine(self.invoices).sort("forsta_kallrad")
+            closed = max(open_invoices.height - _OPEN_INVOICES // 2, 0)  # the oldest
+            self._write_invoices(open_invoices.head(closed))
+            self.invoices = [open_invoices.slice(closed)]
 
-    def _add_invoices(self, batch: Batch, buyer, date, contract, ore) -> None:
-        numbers = [i or v or f"rad:{line}" for i, v, line in zip(
-            batch.column("fakturanummer"), batch.column("verifikationsnummer"), batch.lines)]
-        keys = list(zip(buyer, batch.column("leverantor_nyckel"), numbers, date))
-        totals = Totals()
-        totals.add(keys, ore)
-        first_line = dict(zip(reversed(keys), reversed(batch.lines)))
-        precision = dict(zip(keys, batch.column("datum_precision")))
-        with_contract = set(compress(keys, contract))
-        invoices = self.invoices
-        for key, amount, rows in totals.items():
-            invoice = invoices.get(key)
-            if invoice is None:
-                invoices[key] = [precision[key], amount, rows, int(key in with_contract), first_line[key]]
-            else:
-                invoice[1] += amount
-                invoice[2] += rows
-                invoice[3] |= key in with_contract
-        if len(invoices) > _OPEN_INVOICES:
-            self._write_invoices(len(invoices) // 2)
+    def _write_invoices(self, invoices: pl.DataFrame) -> None:
+        _write_rows(self.conn, self.insert_invoices, invoices.select(
+            *INVOICES.keys, "datum_precision", "ore", "konteringar", "har_avtal", "forsta_kallrad",
+            pl.lit(self.file_id)))
 
-    def _write_invoices(self, count: int) -> None:
-        """Write the `count` oldest open invoices to fakturor."""
-        items = list(self.invoices.items())
-        file_id = self.file_id
-        self.conn.executemany(self.insert_invoices,
-                              [(*key, *value, file_id) for key, value in items[:count]])
-        self.invoices = dict(items[count:])
+    def _open_totals(self) -> int:
+        return sum(frame.height for summary, partials in self.partials.items()
+                   if summary.table in _LARGE for frame in partials)
 
     def _write_totals(self) -> None:
         """Add (or take back) the totals gathered so far in the summary tables."""
-        conn, sign = self.conn, self.sign
-        conn.executemany(
-            """INSERT INTO kopare_leverantor_manad (kopare_id, leverantor_nyckel, leverantor, manad,
-                ar, summa, rader, rader_med_avtal) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT DO UPDATE SET summa = round(summa + excluded.summa, 2),
-                rader = rader + excluded.rader, rader_med_avtal = rader_med_avtal + excluded.rader_med_avtal,
-                leverantor = CASE WHEN excluded.rader > 0 THEN excluded.leverantor ELSE leverantor END""",
-            [(b, k, self.supplier_month_name[(b, k, m)], m, int(m[:4]), sign * ore / 100,
-              sign * rows, sign * self.supplier_month_contracts[(b, k, m)])
-             for (b, k, m), ore, rows in self.supplier_month.items()])
-        conn.executemany(
-            """INSERT INTO kopare_konto_manad (kopare_id, konto_nr, konto_text, manad, ar, summa, rader)
-            VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET
-                summa = round(summa + excluded.summa, 2), rader = rader + excluded.rader""",
-            [(b, nr, text, m, int(m[:4]), sign * ore / 100, sign * rows)
-             for (b, nr, text, m), ore, rows in self.account_month.items()])
-        conn.executemany(
-            """INSERT INTO kopare_forvaltning_manad (kopare_id, forvaltning, manad, ar, summa, rader)
-            VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET
-                summa = round(summa + excluded.summa, 2), rader = rader + excluded.rader""",
-            [(b, unit, m, int(m[:4]), sign * ore / 100, sign * rows)
-             for (b, unit, m), ore, rows in self.unit_month.items()])
-        conn.executemany(
-            """INSERT INTO leverantor_konto (leverantor_nyckel, konto_nr, konto_text, summa, rader)
-            VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET summa = round(summa + excluded.summa, 2),
-                rader = rader + excluded.rader,
-                konto_text = CASE WHEN excluded.rader > 0 THEN excluded.konto_text ELSE konto_text END""",
-            [(k, nr, self.supplier_account_text[(k, nr)], sign * ore / 100, sign * rows)
-             for (k, nr), ore, rows in self.supplier_account.items()])
-        conn.executemany(
-            """INSERT INTO leverantorsnamn (leverantor_id, leverantor, rader) VALUES (?, ?, ?)
-            ON CONFLICT DO UPDATE SET rader = rader + excluded.rader""",
-            [(sid, name, sign * rows) for (sid, name), rows in self.names.items()])
-        columns = ", ".join(QUALITY_COLUMNS)
-        conn.executemany(
-            f"INSERT INTO kopare_kvalitet (kopare_id, ar, {columns}) "
-            f"VALUES (?, ?, {', '.join('?' * len(QUALITY_COLUMNS))}) ON CONFLICT DO UPDATE SET "
-            + ", ".join(f"{c} = {c} + excluded.{c}" for c in QUALITY_COLUMNS),
-            [(b, int(y), *(sign * n for n in counts)) for (b, y), counts in self.quality.items()])
-        self._new_totals()
+        for summary in SUMMARIES:
+            partials = self.partials[summary]
+            if partials:
+                summary.write(self.conn, summary.combine(partials), self.sign)
+                partials.clear()
 
     def finish(self) -> None:
         """Write what is left, then bring the reference tables up to date."""
+        self._fold_chunk()
         self._write_totals()
         conn = self.conn
-        for table in ("kopare_leverantor_manad", "kopare_konto_manad", "kopare_forvaltning_manad",
-                      "leverantor_konto", "leverantorsnamn", "kopare_kvalitet"):
-            conn.execute(f"DELETE FROM {table} WHERE rader = 0")
+        for summary in SUMMARIES:
+            conn.execute(f"DELETE FROM {summary.table} WHERE rader = 0")
         if self.sign > 0:
-            self._write_invoices(len(self.invoices))
-            conn.executemany("INSERT INTO kallfil_kopare VALUES (?, ?, ?)",
-                             [(self.file_id, b, n) for b, n in self.file_buyers.items()])
+            if self.invoices:
+                self._write_invoices(INVOICES.combine(self.invoices).sort("forsta_kallrad"))
+            if self.partials[FILE_BUYERS]:
+                conn.executemany("INSERT INTO kallfil_kopare VALUES (?, ?, ?)",
+                                 [(self.file_id, buyer, rows) for buyer, rows
+                                  in FILE_BUYERS.combine(self.partials[FILE_BUYERS]).rows()])
         else:
             conn.execute("DELETE FROM fakturor WHERE kallfil_id = ?", [self.file_id])
             conn.execute("DELETE FROM kallfil_kopare WHERE kallfil_id = ?", [self.file_id])
