@@ -31,7 +31,7 @@ test: install
 	$(BIN)/pytest -q -p no:cacheprovider
 
 bench: install
-	$(BIN)/python benchmarks/load_benchmark.py
+	$(BIN)/python benchmarks/load_benchmark.py --rows 1000000 --scale-rows 10000000
 
 schema-doc: install
 	$(BIN)/openup schema-doc > docs/schema.md
