@@ -8,8 +8,9 @@ them with sign +1, a replaced file takes them back with -1. Reference tables (bu
 suppliers, accounts) are then recomputed for the keys touched.
 
 Invoices (konteringar summed per buyer, supplier, invoice number and date) are grouped among
-the file's open invoices, at most about 100,000: exports list an invoice's konteringar
-together, and a window keeps memory flat where every invoice at once would grow with the file.
+the file's most recent invoices (a window of 50,000 to about 125,000): exports list an
+invoice's konteringar together, and a window keeps memory flat where every invoice at once
+would grow with the file.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ import os
 import sqlite3
 from dataclasses import dataclass
 
-# Polars allocates through jemalloc, which by default keeps freed pages for seconds (some
-# 50 MiB in a load). A background thread handing them back after 0.2 s keeps the load within
-# its memory bound; handing them back at once made folding twice as slow. Read when Polars loads.
+# Polars allocates through jemalloc, which as Polars sets it up keeps freed pages for 0.5-1 s
+# (some 50 MiB more at the peak of a load). A background thread handing them back after 0.2 s
+# keeps the load within its memory bound; handing them back at once made folding twice as
+# slow. Read when Polars loads; Polars keeps it after its own settings.
 os.environ.setdefault("_RJEM_MALLOC_CONF", "background_thread:true,dirty_decay_ms:200,muzzy_decay_ms:0")
 import polars as pl
 
@@ -31,7 +33,7 @@ from .records import ROW_COLUMNS, Batch
 
 _CHUNK_ROWS = 25_000  # rows gathered before Polars folds them into partial totals
 _OPEN_TOTALS = 200_000  # summary keys kept in memory before they are written
-_OPEN_INVOICES = 100_000  # invoices kept open; beyond it the oldest half is written
+_OPEN_INVOICES = 100_000  # partial invoice rows kept; beyond, all but the newest half are written
 _KEPT_PARTIALS = 8  # partial totals of a summary kept before they are combined into one
 _WRITTEN_ROWS = 10_000  # rows turned into Python tuples at a time when totals are written
 _FILLED_COLUMNS = ("verifikationsnummer", "leverantor_id", "konto_nr", "konto_text", "forvaltning",
@@ -53,7 +55,8 @@ _HAS_CONTRACT = _filled("avtal")
 @dataclass(frozen=True, eq=False)  # eq=False: known by identity (Polars expressions do not compare)
 class Summary:
     """A summary table's totals: the rows grouped by keys, each value a row expression and the
-    aggregation that folds it and then combines partial totals ("sum", "first", "last", "min", "max")."""
+    aggregation that folds it and then combines partial totals ("sum", "first", "last", "min", "max").
+    Tables written with upsert() use only "sum" and "last"."""
 
     table: str
     keys: tuple[str, ...]
@@ -80,9 +83,11 @@ class Summary:
         return [*self.keys, *(["ar"] if self.year_of_month else []), *values]
 
     def upsert(self) -> str:
-        """Adds counts and sums to a row already there; text values follow the rows that add."""
+        """Adds counts and sums to a row already there; "last" values follow the rows that add."""
         updates = []
         for name, _, how in self.values:
+            assert how in ("sum", "last"), f"{self.table}.{name}: {how} totals do not add up"
+
             if name == "ore":
                 updates.append("summa = round(summa + excluded.summa, 2)")
             elif how == "sum":
@@ -204,9 +209,11 @@ class FileAggregates:
                 partials[:] = [_compact(summary.combine(partials))]
         if self._open_totals() > _OPEN_TOTALS:
             for summary, partials in self.partials.items():
-                partials[:] = [_compact(summary.combine(partials))]
+                partials[:] = [summary.combine(partials)]
             if self._open_totals() > _OPEN_TOTALS // 2:  # else combining made room enough
                 self._write_totals()
+            for partials in self.partials.values():  # what is kept keeps only its own bytes
+                partials[:] = [_compact(frame) for frame in partials]
         if self.sign > 0:
             self._fold_invoices(rows)
 
