@@ -87,7 +87,6 @@ class Summary:
         updates = []
         for name, _, how in self.values:
             assert how in ("sum", "last"), f"{self.table}.{name}: {how} totals do not add up"
-
             if name == "ore":
                 updates.append("summa = round(summa + excluded.summa, 2)")
             elif how == "sum":
