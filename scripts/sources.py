@@ -10,12 +10,12 @@ import codecs
 import csv
 import datetime as dt
 import hashlib
-import json
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import ijson
 from charset_normalizer import from_bytes
 
 from .errors import FileRefused
@@ -25,6 +25,7 @@ Row = tuple[int, list[str]]  # (line, sheet row or object number; the fields as 
 _HEAD_BYTES = 64 * 1024
 _CHUNK = 1024 * 1024
 _DELIMITERS = (";", ",", "\t")
+_JSON_READ_CHARS = 256 * 1024  # characters of a JSON file decoded and handed to the parser at a time
 _LEGACY_ENCODINGS = ["cp1252", "cp850"]
 
 
@@ -169,24 +170,70 @@ def _xlsx_candidates(path: Path) -> list[Candidate]:
 
 
 def _json_candidate(path: Path, encoding: str) -> Candidate:
-    try:
-        data = json.loads(path.read_text(encoding=encoding).lstrip("\ufeff"))
-    except json.JSONDecodeError as error:
-        raise FileRefused(str(path), f"ogiltig JSON: {error.msg}", line=error.lineno,
-                          column=f"tecken {error.colno}") from None
-    objects = data.get("results") if isinstance(data, dict) else data
-    if not isinstance(objects, list):
-        raise FileRefused(str(path), 'väntade en lista av objekt eller {"results": [...]}')
+    """The objects of a JSON list or rowstore page, streamed (ijson) so memory stays flat
+    however large the file: once for the union of their keys (the header), once for the rows."""
+    prefix = _json_objects_prefix(path, encoding)
     keys: dict[str, None] = {}
-    for number, item in enumerate(objects, start=1):
-        if not isinstance(item, dict):
-            raise FileRefused(str(path), "väntade ett objekt", line=f"objekt {number}")
+    for _, item in _json_objects(path, encoding, prefix):
         keys.update(dict.fromkeys(item))
     header = list(keys)
 
     def rows() -> Iterator[Row]:
         yield 0, header
-        for number, item in enumerate(objects, start=1):
+        for number, item in _json_objects(path, encoding, prefix):
             yield number, [_cell_text(item.get(k)) for k in header]
 
     return Candidate("json", rows, lambda number: f"objekt {number}")
+
+
+def _json_events(path: Path, encoding: str, parser: Callable) -> Iterator:
+    """What the ijson coroutine parser(target) finds in the file, as the file is read. The text
+    is decoded here and pushed to ijson as UTF-8, so every encoding we detect is read alike."""
+    found = ijson.sendable_list()
+    parsing = parser(found)
+    with path.open(encoding=encoding, newline="") as handle:  # the codec drops a byte order mark
+        while text := handle.read(_JSON_READ_CHARS):
+            try:
+                parsing.send(text.encode("utf-8"))
+            finally:  # what came before an error, then the error
+                yield from found
+                del found[:]
+    try:
+        parsing.close()  # an unfinished document is refused here
+    finally:
+        yield from found
+
+
+def _json_objects_prefix(path: Path, encoding: str) -> str:
+    """Where the objects are: "item" of a list, or "results.item" of a rowstore page."""
+    try:
+        for prefix, event, _ in _json_events(path, encoding, ijson.parse_coro):
+            if (prefix, event) == ("", "start_array"):
+                return "item"
+            if (prefix, event) == ("results", "start_array"):
+                return "results.item"
+            if (prefix, event) == ("", "end_map"):
+                break
+    except ijson.JSONError as error:
+        raise _invalid_json(path, error, 1) from None
+    raise FileRefused(str(path), 'väntade en lista av objekt eller {"results": [...]}')
+
+
+def _json_objects(path: Path, encoding: str, prefix: str) -> Iterator[tuple[int, dict]]:
+    number = 0
+    try:
+        objects = _json_events(path, encoding, lambda found: ijson.items_coro(found, prefix, use_float=True))
+        for number, item in enumerate(objects, start=1):
+            if not isinstance(item, dict):
+                raise FileRefused(str(path), "väntade ett objekt", line=f"objekt {number}")
+            yield number, item
+    except ijson.JSONError as error:
+        raise _invalid_json(path, error, number + 1) from None
+
+
+def _invalid_json(path: Path, error: ijson.JSONError, number: int) -> FileRefused:
+    message = error.args[0] if error.args else ""
+    if isinstance(message, bytes):  # the C parser's own words
+        message = message.decode("utf-8", "replace")
+    reason = message.strip().splitlines()[0] if message.strip() else "filen tar slut för tidigt"
+    return FileRefused(str(path), f"ogiltig JSON: {reason}", line=f"objekt {number}")

@@ -13,7 +13,7 @@ import pytest
 from openpyxl import Workbook
 
 from .conftest import dump, run_openup
-from .files import v11_lines, write_v11
+from .files import v11_lines, v11_objects, write_v11
 
 
 @pytest.fixture
@@ -56,7 +56,20 @@ BAD_FILES = {
         "kolumn bokforingsdatum: ogiltigt datum '2023-02-30'"),
     "unknown_header.csv": (lambda p: p.write_text("Datum;Mottagare;Summa\n2023-01-01;X;1\n"),
                            "Kolumner som inte kunde mappas: Mottagare, Summa"),
+    "broken.json": (lambda p: p.write_text(json_objects(third=lambda o: o.replace('": ', '" ', 1))),
+                    "objekt 3: ogiltig JSON: parse error"),
+    "truncated.json": (lambda p: p.write_text(json_objects()[:-30]), "ogiltig JSON"),
+    "scalars.json": (lambda p: p.write_text("[1, 2, 3]"), "objekt 1: väntade ett objekt"),
+    "no_results.json": (lambda p: p.write_text('{"next": null, "data": []}'),
+                        'väntade en lista av objekt eller {"results": [...]}'),
 }
+
+
+def json_objects(third=lambda text: text) -> str:
+    """Five v11 rows as a JSON list; third rewrites the third object's text."""
+    objects = [json.dumps(o, ensure_ascii=False) for o in v11_objects(5)]
+    objects[2] = third(objects[2])
+    return "[" + ", ".join(objects) + "]"
 
 
 def random_bytes(count: int) -> bytes:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import sqlite3
 
+import pytest
+
 from .conftest import run_openup
 from .files import BUYER, v11_lines, v11_objects
 
@@ -22,6 +24,18 @@ def test_json_list_of_objects(tmp_path):
     assert run_openup("load", "--db", tmp_path / "j.db", path).exit_code == 0
     assert len(rows(tmp_path / "j.db")) == 4
     assert rows(tmp_path / "j.db", "SELECT profil, format FROM kallfiler")[0][:] == ("nationell-1.1", "json")
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-8-sig", "cp1252"])
+def test_json_in_every_detected_encoding(tmp_path, encoding):
+    objects = v11_objects(700)  # more than one read of the streaming parser
+    objects[1]["leverantor"] = "Städ & Fönsterputs Åbo AB"
+    path = tmp_path / "ledger.json"
+    path.write_text(json.dumps({"next": None, "results": objects}, ensure_ascii=False), encoding)
+    assert run_openup("load", "--db", tmp_path / "j.db", path).exit_code == 0
+    loaded = rows(tmp_path / "j.db")
+    assert len(loaded) == 700 and loaded[1]["leverantor"] == "Städ & Fönsterputs Åbo AB"
+    assert [r["kallrad"] for r in loaded[:3]] == [1, 2, 3]
 
 
 def test_tabs_bare_cr_and_quoted_semicolons(tmp_path):
