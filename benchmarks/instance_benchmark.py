@@ -30,15 +30,33 @@ QUERY_GOAL_MS = SQL_TIME_LIMIT_MS / 4
 
 
 def build_database(rows: int) -> Path:
+    """A database of `rows` rows of one national-spec CSV (cached)."""
     database = OUT / f"instance_{rows}.db"
     if not database.exists():
         OUT.mkdir(exist_ok=True)
         source = OUT / f"leverantorsreskontra_{rows}.csv"
         write_national_csv(source, rows, seed=11)
-        openup = Path(sys.executable).parent / "openup"
-        subprocess.run([str(openup), "load", "--db", str(database), str(source)], check=True)
+        _openup("load", "--db", database, source)
         source.unlink()
     return database
+
+
+def build_sample_database(rows: int) -> Path:
+    """A database of `openup sample`'s exports of `rows` rows in every publisher shape (cached)."""
+    database = OUT / f"sample_{rows}.db"
+    if not database.exists():
+        exports = OUT / f"sample_{rows}"
+        _openup("sample", exports, "--rows", rows, "--seed", 11)
+        _openup("load", "--db", database, *sorted(exports.iterdir()))
+        for export in exports.iterdir():
+            export.unlink()
+        exports.rmdir()
+    return database
+
+
+def _openup(*args) -> None:
+    openup = Path(sys.executable).parent / "openup"
+    subprocess.run([str(openup), *map(str, args)], stdout=subprocess.DEVNULL, check=True)
 
 
 def targets(database: Path) -> list[tuple[str, str, float]]:

@@ -1,6 +1,6 @@
 """Server time of every /inkop JSON endpoint and page, against a plain GROUP BY on the ledger.
 
-Builds (once, cached in benchmarks/out/) a database of --rows national-spec rows with
+Builds (once, cached in benchmarks/out/) a database of --rows rows with `openup sample` and
 `openup load`, requests each endpoint --repeat times through the real Datasette app, and times
 the same figure computed the naive way (a GROUP BY over leverantorsreskontra) for comparison.
 Goals: JSON p95 <= 100 ms, pages p95 <= 300 ms.
@@ -14,7 +14,7 @@ import sqlite3
 import statistics
 import time
 
-from instance_benchmark import build_database, percentile, timed
+from instance_benchmark import build_sample_database, percentile, timed
 from openup_plugins.instance import make_datasette
 from openup_plugins.patterns.cache import warm
 from openup_plugins.patterns.indicators import INDICATORS
@@ -42,7 +42,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--repeat", type=int, default=10)
     args = parser.parse_args()
-    database = build_database(args.rows)
+    database = build_sample_database(args.rows)
     with sqlite3.connect(database) as conn:
         buyer, year = conn.execute("SELECT kopare_id, max(ar) FROM kopare_kvalitet GROUP BY 1 "
                                    "ORDER BY sum(rader) DESC LIMIT 1").fetchone()
