@@ -38,9 +38,14 @@ def drop_indexes(db: sqlite_utils.Database, table: Table) -> None:
 
 
 def ensure_schema(db: sqlite_utils.Database) -> None:
-    """Create what is missing; an existing database is left as it is."""
+    """Create what is missing; an existing database is left as it is, if it is of our schema."""
     if not db["databasinfo"].exists():
         _create_tables(db)
+    version = db.execute("SELECT varde FROM databasinfo WHERE nyckel = 'schemaversion'").fetchone()
+    if version is None or version[0] != SCHEMA_VERSION:
+        raise sqlite3.DatabaseError(
+            f"databasen har schemaversion {version[0] if version else '?'}, openup skriver version "
+            f"{SCHEMA_VERSION}: bygg om databasen från källfilerna")
     for table in TABLES:
         if table.fts and not db[table.name].detect_fts():
             db[table.name].enable_fts(list(table.fts), create_triggers=True, tokenize="trigram")

@@ -42,6 +42,7 @@ _BUYER_ID = C("kopare_id", "TEXT", "Köparens organisationsnummer (NNNNNN-NNNN)"
 _SUPPLIER_KEY = C("leverantor_nyckel", "TEXT",
                   "Leverantörens nyckel: organisations- eller momsnummer, annars namnet",
                   "Supplier key: organisation or VAT number, else the name")
+_SUPPLIER_NAME = C("leverantor", "TEXT", "Leverantörens namn (senast sedd)", "Supplier's name (latest seen)")
 _MONTH = C("manad", "TEXT", "Bokföringsmånad (ÅÅÅÅ-MM)", "Booking month (YYYY-MM)")
 _YEAR = C("ar", "INTEGER", "Bokföringsår", "Booking year")
 _SUM = C("summa", "REAL", "Summa nettobelopp exklusive moms", "Sum of net amounts excluding VAT", "SEK")
@@ -229,13 +230,43 @@ BUYER_SUPPLIER_MONTH = Table(
     "Summering per köpare, leverantör och månad",
     "Totals per buyer, supplier and month",
     (
-        _BUYER_ID, _SUPPLIER_KEY,
-        C("leverantor", "TEXT", "Leverantörens namn", "Supplier's name"),
-        _MONTH, _YEAR, _SUM, _ROWS,
+        _BUYER_ID, _SUPPLIER_KEY, _SUPPLIER_NAME, _MONTH, _YEAR, _SUM, _ROWS,
         C("rader_med_avtal", "INTEGER", "Rader med avtalsreferens", "Rows with a contract reference"),
     ),
     pk=("kopare_id", "leverantor_nyckel", "manad"),
     indexes=(("leverantor_nyckel", "manad"), ("ar", "kopare_id")),
+)
+
+BUYER_MONTH = Table(
+    "kopare_manad",
+    "Summering per köpare och månad",
+    "Totals per buyer and month",
+    (_BUYER_ID, _MONTH, _YEAR, _SUM, _ROWS),
+    pk=("kopare_id", "manad"),
+    indexes=(("ar", "kopare_id"),),
+)
+
+BUYER_SUPPLIER_YEAR = Table(
+    "kopare_leverantor_ar",
+    "Summering per köpare, leverantör och år",
+    "Totals per buyer, supplier and year",
+    (_BUYER_ID, _SUPPLIER_KEY, _SUPPLIER_NAME, _YEAR, _SUM, _ROWS),
+    pk=("kopare_id", "leverantor_nyckel", "ar"),
+    indexes=(("kopare_id", "ar", "summa"),),  # a buyer's largest suppliers of a year
+)
+
+BUYER_YEAR = Table(
+    "kopare_ar",
+    "Köparens år i siffror som inte går att summera: leverantörer, fakturor och medianfaktura",
+    "A buyer's year in figures that do not add up: suppliers, invoices and the median invoice",
+    (
+        _BUYER_ID, _YEAR,
+        C("leverantorer", "INTEGER", "Antal leverantörer", "Number of suppliers"),
+        C("fakturor", "INTEGER", "Antal fakturor (tabellen fakturor)", "Number of invoices (table fakturor)"),
+        C("median_faktura", "REAL", "Medianfakturans summa (den nedre vid jämnt antal)",
+          "The median invoice's total (the lower one for an even number)", "SEK"),
+    ),
+    pk=("kopare_id", "ar"),
 )
 
 BUYER_ACCOUNT_MONTH = Table(
@@ -353,9 +384,10 @@ BUILD_INFO = Table(
 
 TABLES: tuple[Table, ...] = (
     LEDGER, SOURCE_FILES, REJECTED, BUYERS, SUPPLIERS, SUPPLIER_NAMES, ACCOUNTS,
-    BUYER_SUPPLIER_MONTH, BUYER_ACCOUNT_MONTH, BUYER_UNIT_MONTH, SUPPLIER_ACCOUNT, BUYER_QUALITY,
+    BUYER_SUPPLIER_MONTH, BUYER_MONTH, BUYER_SUPPLIER_YEAR, BUYER_YEAR, BUYER_ACCOUNT_MONTH,
+    BUYER_UNIT_MONTH, SUPPLIER_ACCOUNT, BUYER_QUALITY,
     SOURCE_FILE_BUYERS,
     INVOICES,
     DIRECT_AWARD_LIMITS, BUILD_INFO,
 )
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: kopare_manad, kopare_leverantor_ar, kopare_ar

@@ -128,6 +128,9 @@ SUMMARIES = (
     Summary("kopare_leverantor_manad", ("kopare_id", "leverantor_nyckel", "manad"),
             (*_SUMS, ("rader_med_avtal", _HAS_CONTRACT, "sum"), ("leverantor", pl.col("leverantor"), "last")),
             year_of_month=True),
+    Summary("kopare_manad", ("kopare_id", "manad"), _SUMS, year_of_month=True),
+    Summary("kopare_leverantor_ar", ("kopare_id", "leverantor_nyckel", "ar"),
+            (*_SUMS, ("leverantor", pl.col("leverantor"), "last"))),
     Summary("kopare_konto_manad", ("kopare_id", "konto_nr", "konto_text", "manad"), _SUMS,
             year_of_month=True),
     Summary("kopare_forvaltning_manad", ("kopare_id", "forvaltning", "manad"), _SUMS, year_of_month=True),
@@ -306,10 +309,27 @@ def refresh_references(conn: sqlite3.Connection, buyers: set[str], suppliers: se
                  "AND leverantor_id IN (SELECT id FROM temp.touched_suppliers)")
     conn.execute("DELETE FROM konton WHERE kopare_id IN (SELECT id FROM temp.touched_buyers)")
     conn.execute(_REFRESH_ACCOUNTS)
+    _refresh_buyer_years(conn)
     for buyer in buyers:
         _refresh_buyer(conn, buyer)
     conn.execute("DELETE FROM temp.touched_buyers")
     conn.execute("DELETE FROM temp.touched_suppliers")
+
+
+def _refresh_buyer_years(conn: sqlite3.Connection) -> None:
+    """Suppliers, invoices and the median invoice of the touched buyers' years (kopare_ar)."""
+    conn.execute("DELETE FROM kopare_ar WHERE kopare_id IN (SELECT id FROM temp.touched_buyers)")
+    years = conn.execute(
+        """SELECT kopare_id, ar, count(*), (SELECT count(*) FROM fakturor f
+             WHERE f.kopare_id = s.kopare_id AND f.ar = s.ar)
+        FROM kopare_leverantor_ar s WHERE kopare_id IN (SELECT id FROM temp.touched_buyers)
+        GROUP BY kopare_id, ar""").fetchall()
+    for buyer, year, suppliers, invoices in years:
+        median = conn.execute("SELECT summa FROM fakturor WHERE kopare_id = ? AND ar = ? "
+                              "ORDER BY summa LIMIT 1 OFFSET ?", [buyer, year, (invoices - 1) // 2]
+                              ).fetchone() if invoices else None
+        conn.execute("INSERT INTO kopare_ar VALUES (?, ?, ?, ?, ?)",
+                     [buyer, year, suppliers, invoices, median[0] if median else None])
 
 
 def _refresh_buyer(conn: sqlite3.Connection, buyer: str) -> None:

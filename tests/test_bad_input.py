@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import sqlite3
 import zipfile
 from pathlib import Path
 
@@ -150,3 +151,13 @@ def test_xlsx_that_is_no_zip(tmp_path, database):
     assert result.exit_code == 1 and "xlsx" in result.output
     assert dump(database) == before
     assert zipfile.is_zipfile(path) is False
+
+
+def test_a_database_of_another_schema_version_is_refused(database, tmp_path):
+    with sqlite3.connect(database) as conn:
+        conn.execute("UPDATE databasinfo SET varde = '1' WHERE nyckel = 'schemaversion'")
+    before = dump(database)
+    result = run_openup("load", "--db", database, write_v11(tmp_path / "more_2023-02.csv"))
+    assert result.exit_code == 2
+    assert "schemaversion 1" in result.output and "bygg om databasen" in result.output
+    assert dump(database) == before

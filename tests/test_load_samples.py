@@ -108,13 +108,31 @@ def test_buyers_reference_table(query):
     ("kopare_leverantor_manad", "kopare_id, leverantor_nyckel, substr(bokforingsdatum, 1, 7)"),
     ("kopare_konto_manad", "kopare_id, konto_nr, konto_text, substr(bokforingsdatum, 1, 7)"),
     ("kopare_forvaltning_manad", "kopare_id, forvaltning, substr(bokforingsdatum, 1, 7)"),
+    ("kopare_manad", "kopare_id, substr(bokforingsdatum, 1, 7)"),
+    ("kopare_leverantor_ar", "kopare_id, leverantor_nyckel, CAST(substr(bokforingsdatum, 1, 4) AS INTEGER)"),
 ])
 def test_summaries_equal_a_group_by_of_the_ledger(query, table, columns):
     expected = query(f"SELECT {columns}, round(sum(nettobelopp), 2), count(*) "
                      f"FROM leverantorsreskontra GROUP BY {columns} ORDER BY 1, 2, 3")
-    key = ", ".join(c for c in columns.replace("substr(bokforingsdatum, 1, 7)", "manad").split(", "))
+    key = columns.replace("CAST(substr(bokforingsdatum, 1, 4) AS INTEGER)", "ar").replace(
+        "substr(bokforingsdatum, 1, 7)", "manad")
     actual = query(f"SELECT {key}, summa, rader FROM {table} ORDER BY 1, 2, 3")
     assert [tuple(r) for r in actual] == [tuple(r) for r in expected]
+
+
+def test_buyer_years_count_suppliers_and_invoices_and_find_the_median(query):
+    years = query("SELECT * FROM kopare_ar ORDER BY kopare_id, ar")
+    assert [(r["kopare_id"], r["ar"]) for r in years] == [tuple(r) for r in query(
+        "SELECT DISTINCT kopare_id, CAST(substr(bokforingsdatum, 1, 4) AS INTEGER) FROM leverantorsreskontra "
+        "ORDER BY 1, 2")]
+    for row in years:
+        params = [row["kopare_id"], row["ar"]]
+        suppliers = query("SELECT count(DISTINCT leverantor_nyckel) FROM leverantorsreskontra WHERE kopare_id = ? "
+                          "AND substr(bokforingsdatum, 1, 4) = CAST(? AS TEXT)", params)[0][0]
+        amounts = [r[0] for r in query("SELECT summa FROM fakturor WHERE kopare_id = ? AND ar = ? "
+                                       "ORDER BY summa", params)]
+        assert (row["leverantorer"], row["fakturor"]) == (suppliers, len(amounts))
+        assert row["median_faktura"] == amounts[(len(amounts) - 1) // 2]
 
 
 def test_invoices_sum_their_konteringar(query):

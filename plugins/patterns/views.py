@@ -32,18 +32,17 @@ async def overview_page(database, request, *, filters) -> dict:
 async def _overview(database, filters) -> dict:
     year = _YEAR
     totals = (await _rows(database, f"""SELECT round(sum(summa), 2) AS summa, sum(rader) AS rader,
-        count(DISTINCT kopare_id) AS kopare FROM kopare_leverantor_manad WHERE {year}""", filters))[0]
+        count(DISTINCT kopare_id) AS kopare FROM kopare_manad WHERE {year}""", filters))[0]
     return {
         "titel": "Offentliga inköp",
         "totalt": {**totals, "leverantorer": (await _rows(
             database, "SELECT count(*) AS n FROM leverantorer"))[0]["n"]},
         "kopare": await _rows(database, """SELECT k.kopare_id, k.kopare, k.typ, k.forsta_datum,
             k.sista_datum, k.rader, k.summa,
-            (SELECT count(DISTINCT manad) FROM kopare_leverantor_manad s WHERE s.kopare_id = k.kopare_id)
-              AS manader
+            (SELECT count(*) FROM kopare_manad m WHERE m.kopare_id = k.kopare_id) AS manader
             FROM kopare k ORDER BY k.kopare"""),
         "per_manad": await _rows(database, f"""SELECT manad, round(sum(summa), 2) AS summa,
-            sum(rader) AS rader FROM kopare_leverantor_manad WHERE {year} GROUP BY manad ORDER BY manad""",
+            sum(rader) AS rader FROM kopare_manad WHERE {year} GROUP BY manad ORDER BY manad""",
                                  filters),
         "storsta_leverantorer": await _rows(database, f"""SELECT leverantor_id, leverantor, summa, rader
             FROM leverantorer ORDER BY summa DESC LIMIT {TOP}"""),
@@ -64,21 +63,15 @@ async def buyer_page(database, request, *, filters) -> dict | None:
                                           "WHERE kopare_id = :b ORDER BY ar", {"b": buyer})]
     year = int(filters["ar"]) if filters["ar"] else years[-1]
     params = {"b": buyer, "y": year}
-    invoices = (await _rows(database, "SELECT count(*) AS n FROM fakturor WHERE kopare_id = :b "
-                            "AND ar = :y", params))[0]["n"]
-    median = None
-    if invoices:
-        median = (await _rows(database, "SELECT summa FROM fakturor WHERE kopare_id = :b AND ar = :y "
-                              f"ORDER BY summa LIMIT 1 OFFSET {(invoices - 1) // 2}", params))[0]["summa"]
-    totals = (await _rows(database, """SELECT round(sum(summa), 2) AS summa, sum(rader) AS rader,
-        count(DISTINCT leverantor_nyckel) AS leverantorer FROM kopare_leverantor_manad
-        WHERE kopare_id = :b AND ar = :y""", params))[0]
+    totals = (await _rows(database, """SELECT round(sum(m.summa), 2) AS summa, sum(m.rader) AS rader,
+        coalesce(a.leverantorer, 0) AS leverantorer, coalesce(a.fakturor, 0) AS fakturor,
+        a.median_faktura FROM kopare_manad m LEFT JOIN kopare_ar a ON a.kopare_id = m.kopare_id AND a.ar = m.ar
+        WHERE m.kopare_id = :b AND m.ar = :y""", params))[0]
     return {
         "titel": found[0]["kopare"], "kopare": found[0], "ar": year, "ar_med_data": years,
-        "totalt": {**totals, "fakturor": invoices, "median_faktura": median},
-        "per_manad": await _rows(database, """SELECT manad, round(sum(summa), 2) AS summa,
-            sum(rader) AS rader FROM kopare_leverantor_manad WHERE kopare_id = :b AND ar = :y
-            GROUP BY manad ORDER BY manad""", params),
+        "totalt": totals,
+        "per_manad": await _rows(database, """SELECT manad, summa, rader FROM kopare_manad
+            WHERE kopare_id = :b AND ar = :y ORDER BY manad""", params),
         "per_forvaltning": await _rows(database, """SELECT forvaltning, round(sum(summa), 2) AS summa,
             round(100.0 * sum(summa) / (SELECT sum(summa) FROM kopare_forvaltning_manad
               WHERE kopare_id = :b AND ar = :y), 1) AS andel
@@ -88,9 +81,8 @@ async def buyer_page(database, request, *, filters) -> dict | None:
             round(sum(summa), 2) AS summa FROM kopare_konto_manad WHERE kopare_id = :b AND ar = :y
             GROUP BY konto_nr ORDER BY summa DESC LIMIT {TOP}""", params),
         "storsta_leverantorer": await _rows(database, f"""SELECT leverantor_nyckel AS leverantor_id,
-            max(leverantor) AS leverantor, round(sum(summa), 2) AS summa, sum(rader) AS rader
-            FROM kopare_leverantor_manad WHERE kopare_id = :b AND ar = :y
-            GROUP BY leverantor_nyckel ORDER BY summa DESC LIMIT {TOP}""", params),
+            leverantor, summa, rader FROM kopare_leverantor_ar WHERE kopare_id = :b AND ar = :y
+            ORDER BY summa DESC LIMIT {TOP}""", params),
         "flaggor": await _flags(database, {"kopare": buyer, "ar": str(year)}),
     }
 
@@ -136,12 +128,12 @@ async def compare_page(database, request, *, filters) -> dict:
     if account and supplier:
         raise BadParameter("ange antingen konto eller leverantor, inte båda")
     if supplier:
-        table, column, value = "kopare_leverantor_manad", "leverantor_nyckel", organisation_number(
+        table, column, value = "kopare_leverantor_ar", "leverantor_nyckel", organisation_number(
             supplier, "leverantor")
     elif account:
         table, column, value = "kopare_konto_manad", "konto_nr", account
     else:
-        table, column, value = "kopare_leverantor_manad", None, None
+        table, column, value = "kopare_manad", None, None
     where = f"AND {column} = :value" if column else ""
     placeholders = ", ".join(f":k{i}" for i in range(len(buyers)))
     params = {"value": value, **{f"k{i}": b for i, b in enumerate(buyers)}}
