@@ -20,6 +20,7 @@ from pathlib import Path
 
 import yaml
 
+from openup.schema import SCHEMA_VERSION
 from openup_plugins.instance import METADATA, SQL_TIME_LIMIT_MS, make_datasette
 
 from load_benchmark import write_national_csv
@@ -30,8 +31,8 @@ QUERY_GOAL_MS = SQL_TIME_LIMIT_MS / 4
 
 
 def build_database(rows: int) -> Path:
-    """A database of `rows` rows of one national-spec CSV (cached)."""
-    database = OUT / f"instance_{rows}.db"
+    """A database of `rows` rows of one national-spec CSV (cached per schema version)."""
+    database = OUT / f"instance_{rows}_v{SCHEMA_VERSION}.db"
     if not database.exists():
         OUT.mkdir(exist_ok=True)
         source = OUT / f"leverantorsreskontra_{rows}.csv"
@@ -42,8 +43,9 @@ def build_database(rows: int) -> Path:
 
 
 def build_sample_database(rows: int) -> Path:
-    """A database of `openup sample`'s exports of `rows` rows in every publisher shape (cached)."""
-    database = OUT / f"sample_{rows}.db"
+    """A database of `openup sample`'s exports of `rows` rows in every publisher shape (cached
+    per schema version)."""
+    database = OUT / f"sample_{rows}_v{SCHEMA_VERSION}.db"
     if not database.exists():
         exports = OUT / f"sample_{rows}"
         _openup("sample", exports, "--rows", rows, "--seed", 11)

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import sqlite3
 import sys
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 import click
 
 from . import identifiers
-from .database import connect, ensure_schema
+from .database import connect, ensure_schema, schema_version_problem
 from .loader import LOADED, REFUSED, FileResult, LoadOptions, load_file
 from .profiles import builtin_profiles
 from .reading import ReadOptions
@@ -185,6 +185,11 @@ def serve(databases: tuple[Path, ...], host: str, port: int, exports: Path | Non
 
     from openup_plugins.instance import make_datasette
 
+    for database in databases:
+        with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as conn:
+            problem = schema_version_problem(conn)
+        if problem:
+            raise click.BadParameter(f"{database}: {problem}", param_hint="DATABASES")
     datasette = make_datasette(list(databases), exports=exports, warm_indicators=True)
     click.echo(f"Open Up: http://{host}:{port}/")
     uvicorn.run(datasette.app(), host=host, port=port, log_level="warning")

@@ -41,14 +41,24 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     """Create what is missing; an existing database is left as it is, if it is of our schema."""
     if not db["databasinfo"].exists():
         _create_tables(db)
-    version = db.execute("SELECT varde FROM databasinfo WHERE nyckel = 'schemaversion'").fetchone()
-    if version is None or version[0] != SCHEMA_VERSION:
-        raise sqlite3.DatabaseError(
-            f"databasen har schemaversion {version[0] if version else '?'}, openup skriver version "
-            f"{SCHEMA_VERSION}: bygg om databasen från källfilerna")
+    problem = schema_version_problem(db.conn)
+    if problem:
+        raise sqlite3.DatabaseError(problem)
     for table in TABLES:
         if table.fts and not db[table.name].detect_fts():
             db[table.name].enable_fts(list(table.fts), create_triggers=True, tokenize="trigram")
+
+
+def schema_version_problem(conn: sqlite3.Connection) -> str | None:
+    """Why this openup cannot use the database (built by another schema version), if it cannot."""
+    try:
+        version = conn.execute("SELECT varde FROM databasinfo WHERE nyckel = 'schemaversion'").fetchone()
+    except sqlite3.OperationalError:  # no databasinfo: not an openup database
+        version = None
+    if version is not None and version[0] == SCHEMA_VERSION:
+        return None
+    return (f"databasen har schemaversion {version[0] if version else 'saknas'}, openup använder "
+            f"version {SCHEMA_VERSION}: bygg om databasen från källfilerna")
 
 
 def _create_tables(db: sqlite_utils.Database) -> None:

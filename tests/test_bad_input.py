@@ -153,7 +153,7 @@ def test_xlsx_that_is_no_zip(tmp_path, database):
     assert zipfile.is_zipfile(path) is False
 
 
-def test_a_database_of_another_schema_version_is_refused(database, tmp_path):
+def test_a_database_of_another_schema_version_is_refused_by_load_and_serve(database, tmp_path):
     with sqlite3.connect(database) as conn:
         conn.execute("UPDATE databasinfo SET varde = '1' WHERE nyckel = 'schemaversion'")
     before = dump(database)
@@ -161,3 +161,5 @@ def test_a_database_of_another_schema_version_is_refused(database, tmp_path):
     assert result.exit_code == 2
     assert "schemaversion 1" in result.output and "bygg om databasen" in result.output
     assert dump(database) == before
+    served = run_openup("serve", database)  # refused before any server starts
+    assert served.exit_code == 2 and "schemaversion 1" in served.output
