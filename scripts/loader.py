@@ -27,9 +27,9 @@ from .summaries import FileAggregates, batch_of_rows
 
 LOADED, SKIPPED, REFUSED = "inläst", "överhoppad", "vägrad"
 _BULK_TABLES = (LEDGER, INVOICES)
-_INSERT_ROW = (f"INSERT INTO {{schema}}.leverantorsreskontra ({', '.join((*ROW_COLUMNS, 'kallfil_id', 'kallrad'))}) "
+_INSERT_ROW = (f"INSERT INTO leverantorsreskontra ({', '.join((*ROW_COLUMNS, 'kallfil_id', 'kallrad'))}) "
                f"VALUES ({', '.join('?' * (len(ROW_COLUMNS) + 2))})")
-_INSERT_REJECTED = ("INSERT INTO {schema}.avvisade_rader (kallfil_id, rad, kolumn, orsak, innehall) "
+_INSERT_REJECTED = ("INSERT INTO avvisade_rader (kallfil_id, rad, kolumn, orsak, innehall) "
                     "VALUES (?, ?, ?, ?, ?)")
 # The columns that make two rows the same row, whatever file they came in.
 _ROW_IDENTITY = ", ".join(ROW_COLUMNS)
@@ -123,7 +123,7 @@ def _load_in_transaction(db, path, reading, options, earlier, progress) -> FileR
     ).lastrowid
     result = FileResult(path, LOADED)
     aggregates = FileAggregates(conn, file_id)
-    _stream_into(conn, "main", reading.batches(), file_id, result.tally, aggregates, progress)
+    _stream_into(conn, reading.batches(), file_id, result.tally, aggregates, progress)
     tally = result.tally
     refusal = tally.refusal(path, options.max_rejected_share)
     if refusal:
@@ -152,15 +152,13 @@ def _load_in_transaction(db, path, reading, options, earlier, progress) -> FileR
     return result
 
 
-def _stream_into(conn, schema: str, batches, file_id: int, tally: Tally,
+def _stream_into(conn, batches, file_id: int, tally: Tally,
                  aggregates: FileAggregates, progress=lambda n: None) -> None:
     """Write batches (normalised rows and rejections) into schema's tables, counting them."""
-    insert_row = _INSERT_ROW.format(schema=schema)
-    insert_rejected = _INSERT_REJECTED.format(schema=schema)
     for batch in batches:
         tally.count(batch)
-        conn.executemany(insert_row, batch.rows.rows(file_id))
-        conn.executemany(insert_rejected, [(file_id, r.line, r.column, r.reason, r.content)
+        conn.executemany(_INSERT_ROW, batch.rows.rows(file_id))
+        conn.executemany(_INSERT_REJECTED, [(file_id, r.line, r.column, r.reason, r.content)
                                            for r in batch.rejections])
         aggregates.add(batch.rows)
         progress(len(batch.rows.lines) + len(batch.rejections))

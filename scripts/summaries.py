@@ -156,7 +156,7 @@ INVOICES = Summary("fakturor", ("kopare_id", "leverantor_nyckel", "fakturanyckel
 _INVOICE_KEY = (pl.when(_filled("fakturanummer") == 1).then(pl.col("fakturanummer"))
                 .when(_filled("verifikationsnummer") == 1).then(pl.col("verifikationsnummer"))
                 .otherwise(pl.format("rad:{}", pl.col("kallrad"))))
-INSERT_INVOICES = """INSERT INTO {schema}.fakturor (kopare_id, leverantor_nyckel, fakturanyckel,
+_INSERT_INVOICES = """INSERT INTO fakturor (kopare_id, leverantor_nyckel, fakturanyckel,
         bokforingsdatum, datum_precision, ar, summa, konteringar, har_avtal, forsta_kallrad, kallfil_id)
     VALUES (?, ?, ?, ?, ?, CAST(substr(?4, 1, 4) AS INTEGER), ? / 100.0, ?, ?, ?, ?)"""
 
@@ -168,10 +168,8 @@ class FileAggregates:
     replaced (its invoices go by kallfil_id). Totals are written out whenever they grow large,
     so memory stays flat whatever the size of the file."""
 
-    def __init__(self, conn: sqlite3.Connection, file_id: int, sign: int = 1, schema: str = "main"):
+    def __init__(self, conn: sqlite3.Connection, file_id: int, sign: int = 1):
         self.conn, self.file_id, self.sign = conn, file_id, sign
-        self.insert_invoices = INSERT_INVOICES.format(schema=schema)
-        self.buyers: set[str] = set()
         self.suppliers: set[str] = set()
         self.partials: dict[Summary, list[pl.DataFrame]] = {s: [] for s in (*SUMMARIES, FILE_BUYERS)}
         self.invoices: list[pl.DataFrame] = []
@@ -202,7 +200,6 @@ class FileAggregates:
         }).with_columns(manad=pl.col("bokforingsdatum").str.slice(0, 7),
                         ar=pl.col("bokforingsdatum").str.slice(0, 4), rad=pl.lit(1, pl.Int64))
         self._new_chunk()
-        self.buyers.update(rows["kopare_id"].unique().to_list())
         self.suppliers.update(rows.filter(pl.col("leverantor_id_typ").is_in(_KEYED_TYPES))
                               ["leverantor_id"].unique().to_list())
         for summary, partials in self.partials.items():
@@ -228,9 +225,15 @@ class FileAggregates:
             self.invoices = [_compact(open_invoices.slice(closed))]
 
     def _write_invoices(self, invoices: pl.DataFrame) -> None:
-        _write_rows(self.conn, self.insert_invoices, invoices.select(
+        _write_rows(self.conn, _INSERT_INVOICES, invoices.select(
             *INVOICES.keys, "datum_precision", "ore", "konteringar", "har_avtal", "forsta_kallrad",
             pl.lit(self.file_id)))
+
+    @property
+    def buyers(self) -> set[str]:
+        """The buyers of the rows folded so far."""
+        file_buyers = self.partials[FILE_BUYERS]
+        return set(FILE_BUYERS.combine(file_buyers)["kopare_id"].to_list()) if file_buyers else set()
 
     def _open_totals(self) -> int:
         return sum(frame.height for summary, partials in self.partials.items()
@@ -255,9 +258,8 @@ class FileAggregates:
             if self.invoices:
                 self._write_invoices(INVOICES.combine(self.invoices).sort("forsta_kallrad"))
             if self.partials[FILE_BUYERS]:
-                conn.executemany("INSERT INTO kallfil_kopare VALUES (?, ?, ?)",
-                                 [(self.file_id, buyer, rows) for buyer, rows
-                                  in FILE_BUYERS.combine(self.partials[FILE_BUYERS]).rows()])
+                _write_rows(conn, "INSERT INTO kallfil_kopare VALUES (?, ?, ?)", FILE_BUYERS.combine(
+                    self.partials[FILE_BUYERS]).select(pl.lit(self.file_id), "kopare_id", "rader"))
         else:
             conn.execute("DELETE FROM fakturor WHERE kallfil_id = ?", [self.file_id])
             conn.execute("DELETE FROM kallfil_kopare WHERE kallfil_id = ?", [self.file_id])
@@ -334,7 +336,7 @@ def _refresh_buyer_years(conn: sqlite3.Connection) -> None:
 
 def _refresh_buyer(conn: sqlite3.Connection, buyer: str) -> None:
     rows, total = conn.execute(
-        "SELECT sum(rader), round(sum(summa), 2) FROM kopare_leverantor_manad WHERE kopare_id = ?",
+        "SELECT sum(rader), round(sum(summa), 2) FROM kopare_manad WHERE kopare_id = ?",
         [buyer]).fetchone()
     if not rows:
         conn.execute("DELETE FROM kopare WHERE kopare_id = ?", [buyer])
