@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from openup.profiles import SPEC_COLUMNS
+from openup.columns import SPEC_COLUMNS
 from openup.synthetic import synthetic_municipality_orgnr
 from openup_plugins import dcat
 from openup_plugins.instance import make_datasette

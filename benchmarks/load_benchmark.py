@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 from openup.database import connect, ensure_schema, index_name
-from openup.profiles import SPEC_COLUMNS
+from openup.columns import SPEC_COLUMNS
 from openup.sample import dot_amount
 from openup.schema import LEDGER
 from openup.synthetic import ACCOUNTS, BUYERS, make_suppliers, synthetic_municipality_orgnr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import sys
 from contextlib import closing, contextmanager
@@ -15,6 +16,7 @@ from .database import connect, ensure_schema, schema_version_problem
 from .loader import LOADED, REFUSED, FileResult, LoadOptions, load_file
 from .profiles import builtin_profiles
 from .reading import ReadOptions
+from .register import REGISTER_VARIABLE
 from .validation import validate_file
 
 _FILES = click.argument("files", nargs=-1, required=True,
@@ -44,13 +46,14 @@ def _url(ctx, param, value: str | None) -> str | None:
 
 
 def _profiles(name: str | None):
+    register = os.environ.get(REGISTER_VARIABLE)
+    if register and not Path(register).is_file():
+        raise click.UsageError(f"{REGISTER_VARIABLE}={register}: filen finns inte (köparregistret, se README)")
     profiles = builtin_profiles()
-    if name is None:
-        return profiles
-    if name not in profiles:
+    if name is not None and name not in profiles:
         raise click.BadParameter(f"okänd profil {name!r}; finns: {', '.join(profiles)}",
                                  param_hint="--profile")
-    return {name: profiles[name]}
+    return profiles
 
 
 def _read_options(f):
@@ -125,9 +128,15 @@ def _count_lines(path: Path) -> int:
 def _summary_line(result: FileResult) -> str:
     tally = result.tally
     line = (f"{result.path.name}: {result.status}; lästa {tally.read}, inlästa {result.loaded}, "
-            f"avvisade {tally.rejected}, maskerade {tally.masked}, överhoppade {result.skipped}, "
-            f"{result.seconds:.2f} s")
-    return f"{line}\n  {result.message}" if result.message else line
+            f"avvisade {tally.rejected}, tomma {tally.empty}, maskerade {tally.masked}, "
+            f"överhoppade {result.skipped}, {result.seconds:.2f} s")
+    notes = [result.message] if result.message else []
+    if result.unknown_columns:
+        notes.append(f"okända kolumner (läses inte in): {', '.join(result.unknown_columns)}")
+    notes += [f"köparens organisationsnummer {c['kopare_id']} ({c['kopare']}) har fel kontrollsiffra: "
+              f"{c['rader']} rader inlästa under registrets {c['registrets_kopare_id']}"
+              for c in result.corrections]
+    return "\n  ".join([line, *notes])
 
 
 @main.command()

@@ -70,6 +70,9 @@ def _create_tables(db: sqlite_utils.Database) -> None:
                 pk=table.pk[0] if len(table.pk) == 1 else table.pk,
             )
             create_indexes(db, table)
+            if table.unique:
+                db.execute(f"CREATE UNIQUE INDEX [{index_name(table, table.unique)}] "
+                           f"ON [{table.name}] ({', '.join(table.unique)})")
         _insert_direct_award_limits(db)
         db.conn.execute("INSERT INTO databasinfo VALUES ('schemaversion', ?)", [SCHEMA_VERSION])
 

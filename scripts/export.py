@@ -10,7 +10,7 @@ import csv
 import sqlite3
 from pathlib import Path
 
-from .profiles import SPEC_COLUMNS
+from .columns import SPEC_COLUMNS
 
 
 

@@ -25,7 +25,8 @@ INVALID = "ogiltigt"
 MISSING = "saknas"
 SEVERAL = "flera"
 MASKED_BY_PUBLISHER = "maskerat"
-PERSONAL_TYPES = frozenset({PERSONNUMMER, SAMORDNINGSNUMMER, MASKED_BY_PUBLISHER})
+SOLE_TRADER_BY_NAME = "enskild_firma"  # no usable id, and the name says it is a sole trader
+PERSONAL_TYPES = frozenset({PERSONNUMMER, SAMORDNINGSNUMMER, MASKED_BY_PUBLISHER, SOLE_TRADER_BY_NAME})
 
 _PERSONAL_NUMBER_IN_TEXT = re.compile(
     r"(?<![0-9])(?:19|20)?([0-9]{2})([0-9]{2})([0-9]{2})[-+ ]?([0-9]{4})(?![0-9])"
@@ -34,7 +35,18 @@ _MISSING_MARKERS = frozenset({"", "-", "0", "null", "saknas", "n/a", "na", "okä
 _FOREIGN_VAT = re.compile(r"^[A-Z]{2}[0-9A-Z]{2,13}$")
 _SWEDISH_VAT = re.compile(r"^SE([0-9]{10})01$")
 _SEPARATORS = re.compile(r"\s*(?:/|,|;|&|\boch\b)\s*")
+# An organisation- or personnummer-shaped number inside other text ("556030-8800 AXSTORES").
+_NUMBER_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(?:[0-9]{2})?[0-9]{6}[-+ ]?[0-9]{4}(?![0-9A-Za-z])")
+_SOLE_TRADER_MARKER = re.compile(r"\bfirma\b", re.IGNORECASE)  # "med firma", "Firma X", "enskild firma"
 _DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _mistyped_personal_kind(digits: str) -> str | None:
+    """PERSONNUMMER or SAMORDNINGSNUMMER for 10 digits whose third and fourth are a month: never
+    a legal person's organisationsnummer, so a personal number, even with a wrong check digit."""
+    if not 1 <= int(digits[2:4]) <= 12:
+        return None
+    return SAMORDNINGSNUMMER if int(digits[4:6]) > 60 else PERSONNUMMER
 
 
 def _personal_kind(yymmdd_tail: str) -> str | None:
@@ -87,6 +99,9 @@ def classify_supplier_id(raw: str, internal_ids: bool = False) -> tuple[str, str
     if "*" in text:
         return MASKED_BY_PUBLISHER, None
     parts = [p for p in _SEPARATORS.split(text) if p]
+    numbers = _NUMBER_IN_TEXT.findall(text)
+    if len(parts) == 1 and numbers and numbers[0] != text:  # numbers among words: they are the ids
+        parts, text = numbers, numbers[0]
     if len(parts) > 1:
         kinds = [classify_supplier_id(p, internal_ids) for p in parts]
         shown = [MASK if kind in PERSONAL_TYPES else (value or "") for kind, value in kinds]
@@ -96,16 +111,14 @@ def classify_supplier_id(raw: str, internal_ids: bool = False) -> tuple[str, str
     if digits.isdigit():
         if len(digits) == 12 and digits.startswith("16") and is_organisationsnummer(digits[2:]):
             return ORGANISATIONSNUMMER, format_orgnr(digits[2:])
-        if len(digits) == 12 and digits[:2] in ("19", "20") and _personal_kind(digits[2:]):
-            return _personal_kind(digits[2:]), None  # type: ignore[return-value]
+        if len(digits) == 12 and digits[:2] in ("19", "20") and _mistyped_personal_kind(digits[2:]):
+            return _mistyped_personal_kind(digits[2:]), None  # type: ignore[return-value]
         if len(digits) == 10:
-            if _personal_kind(digits):
-                return _personal_kind(digits), None  # type: ignore[return-value]
-            if internal_ids:
-                return INTERNAL, text
+            if _mistyped_personal_kind(digits):
+                return _mistyped_personal_kind(digits), None  # type: ignore[return-value]
             if is_organisationsnummer(digits):
                 return ORGANISATIONSNUMMER, format_orgnr(digits)
-            return INVALID, format_orgnr(digits)
+            return (INTERNAL, text) if internal_ids else (INVALID, format_orgnr(digits))
         return INTERNAL, mask_personal_numbers(text)[0]
     swedish_vat = _SWEDISH_VAT.match(compact)
     if swedish_vat and is_organisationsnummer(swedish_vat.group(1)):
@@ -113,6 +126,16 @@ def classify_supplier_id(raw: str, internal_ids: bool = False) -> tuple[str, str
     if _FOREIGN_VAT.match(compact) and any(c.isdigit() for c in compact):
         return FOREIGN_VAT, compact
     return INTERNAL, mask_personal_numbers(text)[0]
+
+
+def classify_supplier(name: str, raw_id: str, internal_ids: bool = False) -> tuple[str, str | None]:
+    """classify_supplier_id, and a sole trader known by name: a name marked as a firm
+    ("med firma", "enskild firma") with no organisation or VAT number is a person's."""
+    kind, value = classify_supplier_id(raw_id, internal_ids)
+    if kind not in (ORGANISATIONSNUMMER, FOREIGN_VAT, SEVERAL) and kind not in PERSONAL_TYPES \
+            and _SOLE_TRADER_MARKER.search(name):
+        return SOLE_TRADER_BY_NAME, None
+    return kind, value
 
 
 def buyer_kind(orgnr: str) -> str:

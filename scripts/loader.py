@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import json
 import time
 from contextlib import contextmanager
 from collections.abc import Callable
@@ -51,6 +52,8 @@ class FileResult:
     skipped: int = 0  # rows not loaded because they already were
     seconds: float = 0.0
     message: str = ""
+    unknown_columns: list[str] = field(default_factory=list)
+    corrections: list[dict] = field(default_factory=list)  # buyer numbers taken from the register
 
     @property
     def loaded(self) -> int:
@@ -115,13 +118,14 @@ def _load_in_transaction(db, path, reading, options, earlier, progress) -> FileR
     last_before = conn.execute("SELECT coalesce(max(id), 0) FROM leverantorsreskontra").fetchone()[0]
     file_id = conn.execute(
         "INSERT INTO kallfiler (filnamn, sha256, profil, format, teckenkodning, avgransare, blad, "
-        "period, saknade_kolumner, kalla, licens, inlast) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "period, saknade_kolumner, okanda_kolumner, kalla, licens, inlast) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [path.name, reading.source.sha256, reading.profile.name, reading.source.format,
          reading.source.encoding, _delimiter(reading), _sheet(reading), reading.context.period,
-         ", ".join(reading.missing_columns) or None, options.source, options.license,
-         dt.datetime.now(dt.UTC).isoformat(timespec="seconds")],
+         ", ".join(reading.missing_columns) or None, " | ".join(reading.unknown_columns) or None,
+         options.source, options.license, dt.datetime.now(dt.UTC).isoformat(timespec="seconds")],
     ).lastrowid
-    result = FileResult(path, LOADED)
+    result = FileResult(path, LOADED, unknown_columns=reading.unknown_columns)
     aggregates = FileAggregates(conn, file_id)
     _stream_into(conn, reading.batches(), file_id, result.tally, aggregates, progress)
     tally = result.tally
@@ -137,10 +141,15 @@ def _load_in_transaction(db, path, reading, options, earlier, progress) -> FileR
         result.status, result.message = SKIPPED, f"samma rader som redan inlästa {duplicate_of}"
         result.skipped = tally.loaded
         return result
+    result.corrections = [c for c in reading.bad_buyer_ids if c["registrets_kopare_id"]]
     conn.execute("UPDATE kallfiler SET rader_lasta = ?, rader_inlasta = ?, rader_avvisade = ?, "
-                 "rader_maskerade = ?, summa = ?, forsta_id = ?, sista_id = ? WHERE id = ?",
-                 [tally.read, tally.loaded, tally.rejected, tally.masked, tally.total_ore / 100,
-                  first if tally.loaded else None, last if tally.loaded else None, file_id])
+                 "rader_tomma = ?, rader_maskerade = ?, summa = ?, forsta_id = ?, sista_id = ?, "
+                 "korrigeringar = ? WHERE id = ?",
+                 [tally.read, tally.loaded, tally.rejected, tally.empty, tally.masked,
+                  tally.total_ore / 100, first if tally.loaded else None,
+                  last if tally.loaded else None,
+                  json.dumps(result.corrections, ensure_ascii=False) if result.corrections else None,
+                  file_id])
     aggregates.finish()
     if options.source or options.license:
         conn.executemany("UPDATE kopare SET kalla = coalesce(?, kalla), licens = coalesce(?, licens) "

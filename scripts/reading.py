@@ -11,11 +11,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .columns import MANDATORY_COLUMNS
 from .errors import FileRefused
 from .identifiers import mask_personal_numbers
-from .profiles import MANDATORY_COLUMNS, Profile
+from .profiles import Profile, internal_id_publishers
 from .recognise import Recognised, recognise
 from .records import Batch, BatchNormaliser, FileContext
+from .register import public_bodies
 from .sources import Source, open_source
 from .values import period_from_file_name
 
@@ -41,29 +43,40 @@ class Rejection:
 DEFAULT_MAX_REJECTED_SHARE = 0.05
 BATCH_LINES = 500  # small enough to stay in the CPU cache across column passes
 _QUOTED = re.compile(r"'[^']*'")  # the value in a reason, left out when reasons are counted
+_CREDIT_NOTE = frozenset({"credit", "kredit", "kreditfaktura"})
 
 
 @dataclass
 class Tally:
-    """What reading a file came to: lines read, rejected (why, with examples) and masked."""
+    """What reading a file came to: lines read (rows, rejected lines and empty lines), rejected
+    (why, with examples), masked, and rows and amounts per currency."""
 
     read: int = 0
     rejected: int = 0
+    empty: int = 0  # lines holding only delimiters or whitespace
+    not_in_kronor: int = 0  # rejected for their currency: set aside, not unreadable
     masked: int = 0
     total_ore: int = 0  # sum of the amounts of the rows that were not rejected
+    credits_positive: int = 0  # rows typed as credit notes whose amount is positive
+    currencies: Counter = field(default_factory=Counter)  # (currency, "rader"|"ore") -> total
     reasons: Counter = field(default_factory=Counter)
     examples: list[Rejection] = field(default_factory=list)
 
     @property
     def loaded(self) -> int:
-        return self.read - self.rejected
+        return self.read - self.rejected - self.empty
 
     def count(self, batch: ReadBatch) -> None:
-        self.read += len(batch.rows.lines) + len(batch.rejections)
+        self.read += len(batch.rows.lines) + len(batch.rejections) + batch.empty
+        self.empty += batch.empty
         self.masked += sum(batch.rows.column("maskerad"))
         self.total_ore += sum(batch.rows.ore)
+        self.currencies.update(batch.rows.currencies)
+        self.credits_positive += sum(1 for kind, ore in zip(batch.rows.column("faktura_typ"), batch.rows.ore)
+                                     if ore > 0 and kind.casefold() in _CREDIT_NOTE)
         for rejection in batch.rejections:
             self.rejected += 1
+            self.not_in_kronor += rejection.column == "valuta"
             self.masked += rejection.masked > 0
             self.reasons[(rejection.column, _QUOTED.sub("'…'", rejection.reason.split(":")[0]))] += 1
             if len(self.examples) < 20:
@@ -71,15 +84,17 @@ class Tally:
 
     def refusal(self, path: Path, max_share: float) -> FileRefused | None:
         """Why the file as a whole must be refused, if it must."""
-        if self.read == 0:
+        lines = self.read - self.empty
+        if lines == 0:
             return FileRefused(str(path), "filen har en rubrikrad men inga datarader")
-        share = self.rejected / self.read
+        unreadable = self.rejected - self.not_in_kronor
+        share = unreadable / lines
         if share <= max_share:
             return None
         examples = "; ".join(
             f"{r.where}" + (f", kolumn {r.column}" if r.column else "") + f": {r.reason}"
-            for r in self.examples[:3])
-        return FileRefused(str(path), f"{self.rejected} av {self.read} rader ({share:.0%}) "
+            for r in self.examples[:3] if r.column != "valuta")
+        return FileRefused(str(path), f"{unreadable} av {lines} rader ({share:.0%}) "
                            f"kunde inte läsas, över gränsen {max_share:.0%}. Till exempel {examples}")
 
 
@@ -87,6 +102,7 @@ class Tally:
 class ReadBatch:
     rows: Batch
     rejections: list[Rejection]
+    empty: int = 0  # lines holding only delimiters or whitespace, before and among these
 
 
 @dataclass
@@ -95,63 +111,76 @@ class LedgerReading:
     recognised: Recognised
     context: FileContext
     missing_columns: list[str]
+    normaliser: BatchNormaliser
 
     @property
     def profile(self) -> Profile:
-        return self.recognised.match.profile
+        return self.recognised.profile
 
     @property
     def unknown_columns(self) -> list[str]:
-        return self.recognised.match.unknown
+        return self.recognised.columns.unknown
+
+    @property
+    def bad_buyer_ids(self) -> list[dict]:
+        """Buyer numbers in the file that fail their check digit: as published, on how many
+        rows, and the register's number for the buyer's name (then the rows load under it)."""
+        normaliser = self.normaliser
+        return [{"kopare_id": given.strip(), "kopare": name.strip(), "rader": normaliser.bad_buyer_id_rows[given, name],
+                 "registrets_kopare_id": normaliser.bad_buyer_ids[given, name]}
+                for given, name in normaliser.bad_buyer_ids]
 
     def batches(self) -> Iterator[ReadBatch]:
         """Every data line after the header, normalised or rejected, a batch at a time."""
-        normalise = BatchNormaliser(self.recognised.match, self.context)
         candidate = self.recognised.candidate
         header_at = self.recognised.header_location
         joiner = candidate.label if self.source.format == "csv" else ";"
         lines: list[int] = []
         fields: list[list[str]] = []
+        empty = 0
         rows = candidate.rows()
         for location, _ in rows:
             if location >= header_at:
                 break
         for location, values in rows:
+            if not any(v.strip() for v in values):
+                empty += 1
+                continue
             lines.append(location)
             fields.append(values)
             if len(lines) == BATCH_LINES:
-                yield self._batch(normalise, lines, fields, candidate, joiner)
-                lines, fields = [], []
-        if lines:
-            yield self._batch(normalise, lines, fields, candidate, joiner)
+                yield self._batch(lines, fields, candidate, joiner, empty)
+                lines, fields, empty = [], [], 0
+        if lines or empty:
+            yield self._batch(lines, fields, candidate, joiner, empty)
 
-    @staticmethod
-    def _batch(normalise, lines, fields, candidate, joiner) -> ReadBatch:
-        batch = normalise(lines, fields)
+    def _batch(self, lines, fields, candidate, joiner, empty: int) -> ReadBatch:
+        batch = self.normaliser(lines, fields)
         rejections = []
         for line, values, column, reason in batch.rejected:
             content, masked = mask_personal_numbers(joiner.join(values))
             rejections.append(Rejection(line, candidate.where(line), column, reason, content, masked))
-        return ReadBatch(batch, rejections)
+        return ReadBatch(batch, rejections, empty)
 
 
 def read_ledger(path: Path, profiles: dict[str, Profile], options: ReadOptions) -> LedgerReading:
     """Open path, recognise its profile and prepare its rows; FileRefused if it can't be."""
     source = open_source(path)
-    recognised = recognise(source, profiles)
-    positions = recognised.match.positions
+    recognised = recognise(source, profiles, profiles[options.profile] if options.profile else None)
+    positions = recognised.columns.positions
     has_date = "bokforingsdatum" in positions
     period = None if has_date else (options.period or period_from_file_name(path.name))
     if not has_date and period is None:
         raise FileRefused(str(path), "filen saknar datumkolumn och filnamnet ingen månad: "
                                      "ange --period ÅÅÅÅ-MM")
-    publisher = {} if options.buyer_id else recognised.match.profile.buyer
+    publisher = {} if options.buyer_id else recognised.profile.buyer
     context = FileContext(options.buyer_id or publisher.get("id"),
                           options.buyer_name or publisher.get("name"), period,
-                          publisher.get("kommun_id"))
+                          publisher.get("kommun_id"), internal_id_publishers(profiles))
     if "kopare_id" not in positions and "kopare" not in positions and not context.buyer_id:
         raise FileRefused(str(path), "filen anger ingen köpare: ange --buyer ORGNR --buyer-name NAMN")
     supplied = {"kopare_id": context.buyer_id, "kopare": context.buyer_name,
                 "bokforingsdatum": period}
     missing = [c for c in MANDATORY_COLUMNS if c not in positions and not supplied.get(c)]
-    return LedgerReading(source, recognised, context, missing)
+    normaliser = BatchNormaliser(recognised.columns, context, public_bodies())
+    return LedgerReading(source, recognised, context, missing, normaliser)

@@ -1,12 +1,13 @@
-"""Finding the ledger in a file: which candidate table, which header row, which profile."""
+"""Finding the ledger in a file: which candidate table, which header row, which columns."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import islice
 
+from .columns import ColumnMap, map_columns
 from .errors import FileRefused
-from .profiles import HeaderMatch, Profile, best_matches, closest_profile_names
+from .profiles import Profile, closest_profile_names, layout_of
 from .sources import Candidate, Source
 
 HEADER_SEARCH_ROWS = 30  # title rows above the header in spreadsheets
@@ -16,13 +17,21 @@ HEADER_SEARCH_ROWS = 30  # title rows above the header in spreadsheets
 class Recognised:
     candidate: Candidate
     header_location: int
-    match: HeaderMatch
+    columns: ColumnMap
+    profile: Profile
 
 
-def recognise(source: Source, profiles: dict[str, Profile]) -> Recognised:
-    """The best fitting (candidate, header row, profile) of source, or FileRefused."""
-    best: Recognised | None = None
-    nearest: tuple[Candidate, list[str]] | None = None
+def _rank(columns: ColumnMap) -> tuple[int, int]:
+    return len(columns.positions), -len(columns.unknown)
+
+
+def recognise(source: Source, profiles: dict[str, Profile], forced: Profile | None = None) -> Recognised:
+    """The candidate table and header row whose columns make a ledger, or FileRefused.
+
+    The header is the first row (of at most HEADER_SEARCH_ROWS) with an amount and a supplier
+    column; between candidate tables (delimiters, sheets) the one recognising most columns wins."""
+    best: tuple[Candidate, int, ColumnMap] | None = None
+    nearest: ColumnMap | None = None
     first_error: FileRefused | None = None
     for candidate in source.candidates:
         try:
@@ -33,34 +42,33 @@ def recognise(source: Source, profiles: dict[str, Profile]) -> Recognised:
         for index, (location, cells) in enumerate(head):
             if sum(1 for c in cells if c.strip()) < 2:
                 continue
-            if nearest is None or len(cells) > len(nearest[1]):
-                nearest = (candidate, cells)
-            first_row = head[index + 1][1] if index + 1 < len(head) else None
-            match = best_matches(profiles, cells, first_row)[0]
-            if match.fits:
-                if best is None or match.rank() > best.match.rank():
-                    best = Recognised(candidate, location, match)
+            columns = map_columns(cells, [row for _, row in head[index + 1:]])
+            if nearest is None or _rank(columns) > _rank(nearest):
+                nearest = columns
+            if columns.loadable:
+                if best is None or _rank(columns) > _rank(best[2]):
+                    best = (candidate, location, columns)
                 break
     if best is not None:
-        return best
+        candidate, location, columns = best
+        return Recognised(candidate, location, columns, forced or layout_of(columns, profiles))
     if nearest is None:
         if first_error is not None:
             raise first_error
         raise FileRefused(str(source.path), "ingen rubrikrad hittades: filen har högst en kolumn "
                           "(fel avgränsare? väntade ; , eller tabb)", line=1)
-    raise _no_profile(source, profiles, *nearest)
+    raise _not_a_ledger(source, profiles, nearest)
 
 
-def _no_profile(source: Source, profiles: dict[str, Profile], candidate: Candidate,
-                header: list[str]) -> FileRefused:
-    closest = closest_profile_names(profiles, header)
-    match = next(m for m in best_matches(profiles, header) if m.profile.name == closest[0])
-    unmapped = ", ".join(match.unknown) or "inga"
-    missing = ", ".join(match.missing_required)
+def _not_a_ledger(source: Source, profiles: dict[str, Profile], columns: ColumnMap) -> FileRefused:
+    missing = [] if "nettobelopp" in columns.positions else ["belopp (nettobelopp)"]
+    if "leverantor" not in columns.positions and "leverantor_id" not in columns.positions:
+        missing.append("leverantör (leverantor eller leverantor_id)")
+    unmapped = ", ".join(columns.unknown) or "inga"
     return FileRefused(
         str(source.path),
-        f"rubrikraden passar ingen källprofil. Kolumner som inte kunde mappas: {unmapped}. "
-        f"Närmaste profiler: {', '.join(closest)} (i {closest[0]} saknas: {missing}). "
-        "Ange --profile NAMN eller lägg till en profil.",
+        f"rubrikraden saknar {' och '.join(missing)}. Kolumner som inte kunde mappas: {unmapped}. "
+        f"Närmaste profiler: {', '.join(closest_profile_names(profiles, columns.header))}. "
+        "Lägg till rubriken i scripts/kolumner.toml om den betyder en känd kolumn.",
         line=1,
     )

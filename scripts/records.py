@@ -10,20 +10,23 @@ whole batch with one regular expression and handled value by value only where it
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from itertools import compress, repeat
 from operator import itemgetter
 
 from . import identifiers as ids
-from .profiles import SPEC_COLUMNS, HeaderMatch
+from .columns import SPEC_COLUMNS, ColumnMap
+from .register import Register
 from .values import MONTH, parse_amount, parse_date, repair_invoice_number, split_account
 
 # The ledger columns a batch holds, in the order they are written.
-ROW_COLUMNS = (*SPEC_COLUMNS, "leverantor_id_typ", "leverantor_nyckel", "datum_precision",
-               "maskerad")
+ROW_COLUMNS = (*SPEC_COLUMNS, "faktura_typ", "leverantor_id_typ", "leverantor_nyckel",
+               "datum_precision", "maskerad")
 _KEYED_BY_ID = (ids.ORGANISATIONSNUMMER, ids.FOREIGN_VAT)
-_SEK = frozenset({"", "sek", "kr"})
+SEK = "SEK"
+_MEANS_SEK = frozenset({"", "sek", "kr"})
 _CACHE_LIMIT = 100_000  # distinct values kept per column, so memory stays flat on any file
 _PLAIN_AMOUNTS = re.compile(r"-?[0-9]+(?:\.[0-9]{1,2})?(?:\n-?[0-9]+(?:\.[0-9]{1,2})?)*")
 # Anything in a column of numbers that needs a closer look: padding, a spreadsheet's float or
@@ -47,6 +50,7 @@ class FileContext:
     buyer_name: str | None = None
     period: str | None = None  # YYYY-MM, from --period or the file name
     municipality: str | None = None  # kommun_id of the publisher, from its profile
+    internal_id_buyers: frozenset[str] = frozenset()  # buyers whose supplier ids are their own
 
 
 @dataclass
@@ -58,6 +62,7 @@ class Batch:
     ore: list[int]  # nettobelopp in öre, exact
     rejected: list[tuple[int, list[str], str, str]] = field(default_factory=list)
     # (line, fields as published, column, reason)
+    currencies: Counter = field(default_factory=Counter)  # (currency, "rader"|"ore") -> total
 
     def column(self, name: str) -> Sequence:
         return self.columns[ROW_COLUMNS.index(name)]
@@ -91,11 +96,14 @@ def _clean_number(text: str) -> tuple[str, int]:
 class BatchNormaliser:
     """Turns batches of published lines into Batches; one per file, caches shared by batches."""
 
-    def __init__(self, match: HeaderMatch, context: FileContext):
-        self.width = len(match.header)
-        self.positions = match.positions
-        self.internal_ids = match.profile.internal_supplier_ids
+    def __init__(self, columns: ColumnMap, context: FileContext, register: Register):
+        self.width = len(columns.header)
+        self.positions = columns.positions
         self.context = context
+        self.register = register
+        # (buyer id, name) as published whose id fails its check -> the register's id, or None
+        self.bad_buyer_ids: dict[tuple[str, str], str | None] = {}
+        self.bad_buyer_id_rows: Counter = Counter()
         self.period_date = f"{context.period}-01" if context.period else None
         self.caches: dict[str, dict] = {}
         self.failing: dict[str, set] = {}  # per cache, the keys that reject a line
@@ -123,26 +131,28 @@ class BatchNormaliser:
                 return empty
             return list(map(itemgetter(position), lines_fields))
 
-        currency = source("valuta")
-        if currency is not empty and any(currency):
-            for index, value in enumerate(currency):
-                if value.strip().casefold() not in _SEK:
-                    failed.setdefault(index, ("valuta", f"beloppet är i {value.strip()}, inte i kronor"))
         amounts = self._amounts(source("nettobelopp"), failed)
+        ore = [round(a * 100) for a in amounts]
+        currencies = self._currencies(source("valuta"), ore, failed)
+        buyer_keys = list(zip(source("kopare_id"), source("kopare")))
+        buyer_failed: dict[int, tuple[str, str]] = {}  # noted after the supplier's: see _rejections
+        buyers = self._mapped("buyer", buyer_keys, self._buyer, buyer_failed)
+        if self.bad_buyer_ids:
+            self.bad_buyer_id_rows.update(k for k in buyer_keys if k in self.bad_buyer_ids)
         mapped = {
-            "supplier": self._mapped("supplier", list(zip(source("leverantor"),
-                                                          source("leverantor_id"))), self._supplier, failed),
-            "buyer": self._mapped("buyer", list(zip(source("kopare_id"), source("kopare"))),
-                                  self._buyer, failed),
+            "supplier": self._mapped("supplier", self._supplier_keys(source, buyers[0]),
+                                     self._supplier, failed),
+            "buyer": buyers,
             "date": self._mapped("date", source("bokforingsdatum"), self._date, failed),
             "account": self._mapped("account", list(zip(source("konto_nr"), source("konto_text"))),
                                     self._account, failed),
             **{name: self._mapped(name, source(name), clean_text, failed)
-               for name in ("forvaltning", "grund", "avtal", "kommun_id", "s_kod_nr")},
+               for name in ("forvaltning", "grund", "avtal", "kommun_id", "s_kod_nr", "faktura_typ")},
             "fakturanummer": self._numbers(source("fakturanummer")),
             "verifikationsnummer": self._numbers(source("verifikationsnummer")),
         }
-        ore = [round(a * 100) for a in amounts]
+        for index, failure in buyer_failed.items():
+            failed.setdefault(index, failure)
         rejected = self._rejections(lines, original, failed, ore)
         if failed:
             keep = [i not in failed for i in range(count)]
@@ -166,10 +176,35 @@ class BatchNormaliser:
             pick("buyer", 0), pick("buyer", 1), pick("verifikationsnummer", 0), pick("supplier", 0),
             pick("supplier", 1), pick("account", 0), pick("account", 1), pick("date", 0),
             pick("forvaltning", 0), pick("fakturanummer", 0), amounts, pick("grund", 0),
-            pick("avtal", 0), municipality, pick("s_kod_nr", 0), pick("supplier", 2),
-            pick("supplier", 3), pick("date", 1), masked,
+            pick("avtal", 0), municipality, pick("s_kod_nr", 0), pick("faktura_typ", 0),
+            pick("supplier", 2), pick("supplier", 3), pick("date", 1), masked,
         ]
-        return Batch(columns, lines, ore, rejected)
+        return Batch(columns, lines, ore, rejected, currencies)
+
+    @staticmethod
+    def _currencies(column: Sequence[str], ore: list[int], failed: dict[int, tuple[str, str]]) -> Counter:
+        """Rows and öre per currency; a row not in kronor is rejected, so no total mixes them."""
+        totals: Counter = Counter()
+        if not any(column):
+            totals[SEK, "rader"], totals[SEK, "ore"] = len(ore), sum(ore)
+            return totals
+        for index, (value, amount) in enumerate(zip(column, ore)):
+            currency = SEK if value.strip().casefold() in _MEANS_SEK else value.strip().upper()
+            totals[currency, "rader"] += 1
+            totals[currency, "ore"] += amount
+            if currency != SEK:
+                failed.setdefault(index, ("valuta", f"beloppet är i {currency}, inte i kronor: "
+                                                    "räknas inte in i några summor"))
+        return totals
+
+    def _supplier_keys(self, source: Callable[[str], Sequence[str]], buyers: list[tuple]) -> list[tuple]:
+        """(name, id, whether the id is the buyer's own number) per row: a publisher's rule for
+        its supplier numbers applies to its own rows only."""
+        names, raw_ids = source("leverantor"), source("leverantor_id")
+        internal = self.context.internal_id_buyers
+        if not internal.intersection(b[0] for b in buyers):
+            return list(zip(names, raw_ids, repeat(False)))
+        return [(n, i, b[0] in internal) for n, i, b in zip(names, raw_ids, buyers)]
 
     def _mapped(self, name: str, keys: Sequence[Hashable], compute: Callable,
                 failed: dict[int, tuple[str, str]]) -> tuple[list[tuple], bool]:
@@ -241,10 +276,11 @@ class BatchNormaliser:
             rejected.append((lines[index], lines_fields[index], column, reason))
         return rejected
 
-    def _supplier(self, name: str, raw_id: str) -> tuple:
+    @staticmethod
+    def _supplier(name: str, raw_id: str, internal_ids: bool) -> tuple:
         if not name.strip() and not raw_id.strip():
             raise Rejected("leverantor", "leverantör saknas (varken namn eller id)")
-        id_type, supplier_id = ids.classify_supplier_id(raw_id, self.internal_ids)
+        id_type, supplier_id = ids.classify_supplier(name, raw_id, internal_ids)
         if id_type in ids.PERSONAL_TYPES:
             label, masked = ids.SOLE_TRADER_LABEL, 1
         else:
@@ -258,9 +294,12 @@ class BatchNormaliser:
         if not given_id and name and _organisation_number(name):
             given_id, name = name, ""  # v1.0 files put the number in `kopare`
         number = _organisation_number(given_id) if given_id else self.context.buyer_id
-        if number is None:
-            if given_id:
+        if number is None and given_id:
+            number = self.register.number_for_name(name or self.context.buyer_name or "")
+            self.bad_buyer_ids[raw_id, raw_name] = number
+            if number is None:
                 raise Rejected("kopare_id", f"ogiltigt organisationsnummer för köparen: {given_id!r}")
+        if number is None:
             raise Rejected("kopare_id", "köparens organisationsnummer saknas (ange --buyer)")
         clean, masked = clean_text(name)
         return (number, clean or (self.context.buyer_name or ""), masked)

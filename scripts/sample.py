@@ -15,9 +15,15 @@ import random
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from .profiles import SPEC_COLUMNS
+from .columns import SPEC_COLUMNS
 from .synthetic import BUYERS, Buyer, Invoice, invoices, make_suppliers
 
+
+
+# Västerås stad's rowstore API: v1.1's names, but v1.0's for the date and the amount.
+_VASTERAS_COLUMNS = ("kopare_id", "kopare", "verifikationsnummer", "leverantor", "leverantor_id",
+                     "konto_nr", "konto_text", "kommun_id", "bokforingsdatum", "nettobelopp")
+_VASTERAS_KEYS = {"bokforingsdatum": "datum", "nettobelopp": "belopp"}
 
 
 def dot_amount(ore: int) -> str:
@@ -159,7 +165,8 @@ class SampleWriter:
             number = internal.setdefault(i.supplier.name, str(10_000 + len(internal)))
             row = dict(zip(SPEC_COLUMNS, v11_row(i, konto, text, ore)))
             row.update(leverantor_id=number, nettobelopp=swedish_amount(ore, ""))
-            results.append({("\ufeff" + k if k == "kopare_id" else k): v for k, v in row.items()})
+            results.append({("\ufeff" + k if k == "kopare_id" else _VASTERAS_KEYS.get(k, k)): v
+                            for k, v in row.items() if k in _VASTERAS_COLUMNS})
         path = self.out_dir / "vasteras_leverantorsreskontra_2023-06.json"
         path.write_text(json.dumps({"next": None, "results": results}, ensure_ascii=False), "utf-8")
         return [path]

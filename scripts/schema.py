@@ -27,6 +27,7 @@ class Table:
     pk: tuple[str, ...] = ()
     indexes: tuple[tuple[str, ...], ...] = ()
     fts: tuple[str, ...] = ()
+    unique: tuple[str, ...] = ()  # a row's identity, kept indexed even during bulk loads
 
     @property
     def column_names(self) -> list[str]:
@@ -83,11 +84,13 @@ LEDGER = Table(
         C("avtal", "TEXT", "Avtalsreferens", "Contract reference"),
         C("kommun_id", "TEXT", "Kommunkod (SCB)", "Municipality code (Statistics Sweden)"),
         C("s_kod_nr", "TEXT", "S-kod", "S-code"),
+        C("faktura_typ", "TEXT", "Fakturatyp som utgivaren angav (till exempel NORMAL eller CREDIT)",
+          "Invoice type as published (for example NORMAL or CREDIT)"),
         C("leverantor_id_typ", "TEXT",
           "Typ av leverantörsidentitet: organisationsnummer, personnummer, samordningsnummer, "
-          "maskerat, utlandskt_momsnummer, internt, ogiltigt, saknas eller flera",
+          "maskerat, enskild_firma, utlandskt_momsnummer, internt, ogiltigt, saknas eller flera",
           "Kind of supplier id: organisationsnummer, personnummer, samordningsnummer, maskerat, "
-          "utlandskt_momsnummer, internt, ogiltigt, saknas or flera"),
+          "enskild_firma, utlandskt_momsnummer, internt, ogiltigt, saknas or flera"),
         _SUPPLIER_KEY,
         C("datum_precision", "TEXT", "Datumets precision: dag eller manad",
           "Precision of the date: dag (day) or manad (month)"),
@@ -117,10 +120,13 @@ SOURCE_FILES = Table(
         C("blad", "TEXT", "Arbetsblad (xlsx)", "Worksheet (xlsx)"),
         C("period", "TEXT", "Period (ÅÅÅÅ-MM) från filnamnet eller --period",
           "Period (YYYY-MM) from the file name or --period"),
-        C("rader_lasta", "INTEGER", "Lästa datarader", "Data lines read"),
+        C("rader_lasta", "INTEGER", "Lästa datarader: inlästa + avvisade + tomma",
+          "Data lines read: loaded + rejected + empty"),
         C("rader_inlasta", "INTEGER", "Inlästa rader", "Rows loaded"),
         C("rader_avvisade", "INTEGER", "Avvisade rader (se avvisade_rader)",
           "Rejected lines (see avvisade_rader)"),
+        C("rader_tomma", "INTEGER", "Rader med bara avgränsare eller blanksteg",
+          "Lines holding only delimiters or whitespace"),
         C("rader_maskerade", "INTEGER", "Rader där personuppgifter maskerades",
           "Rows where personal data was masked"),
         C("summa", "REAL", "Summa av inlästa belopp", "Sum of loaded amounts", "SEK"),
@@ -130,6 +136,11 @@ SOURCE_FILES = Table(
           "Last row id in leverantorsreskontra"),
         C("saknade_kolumner", "TEXT", "Obligatoriska kolumner som filen saknar",
           "Mandatory columns the file lacks"),
+        C("okanda_kolumner", "TEXT", "Filens kolumner som inte motsvarar någon känd kolumn (läses inte in)",
+          "The file's columns that match no known column (not loaded)"),
+        C("korrigeringar", "TEXT",
+          "Köparnummer med fel kontrollsiffra som lästes in under registrets nummer (JSON)",
+          "Buyer numbers failing their check digit, loaded under the register's number (JSON)"),
         C("kalla", "TEXT", "Var utgivaren publicerade filen (URL, från --source)",
           "Where the publisher published the file (URL, from --source)"),
         C("licens", "TEXT", "Licensen utgivaren angav (URL, från --license)",
@@ -335,15 +346,22 @@ SOURCE_FILE_BUYERS = Table(
 
 INVOICES = Table(
     "fakturor",
-    "Fakturor: konteringsrader summerade per köpare, leverantör, fakturanummer och datum",
-    "Invoices: kontering rows summed per buyer, supplier, invoice number and date",
+    "Fakturor: konteringsrader summerade per köpare, leverantör, fakturanummer och "
+    "verifikationsnummer, oavsett radernas ordning i filen",
+    "Invoices: kontering rows summed per buyer, supplier, invoice number and voucher number, "
+    "whatever the order of the rows in the file",
     (
         C("id", "INTEGER", "Nummer", "Number"),
         _BUYER_ID, _SUPPLIER_KEY,
         C("fakturanyckel", "TEXT",
           "Fakturanummer, annars verifikationsnummer, annars radens id",
           "Invoice number, else voucher number, else the row id"),
-        C("bokforingsdatum", "TEXT", "Bokföringsdatum", "Booking date"),
+        C("fakturanummer", "TEXT", "Fakturanummer (tomt om utgivaren inte angav något)",
+          "Invoice number (empty if the publisher gave none)"),
+        C("verifikationsnummer", "TEXT", "Verifikationsnummer (tomt om utgivaren inte angav något)",
+          "Voucher number (empty if the publisher gave none)"),
+        C("bokforingsdatum", "TEXT", "Första bokföringsdatum bland fakturans rader",
+          "Earliest booking date among the invoice's rows"),
         C("datum_precision", "TEXT", "dag eller manad", "dag (day) or manad (month)"),
         _YEAR,
         C("summa", "REAL", "Fakturans summa exklusive moms", "Invoice total excluding VAT", "SEK"),
@@ -354,6 +372,7 @@ INVOICES = Table(
     ),
     pk=("id",),
     indexes=(("kopare_id", "ar", "summa"),),  # per buyer and year: the views' only access path
+    unique=("kallfil_id", "kopare_id", "leverantor_nyckel", "fakturanyckel", "verifikationsnummer"),
 )
 
 DIRECT_AWARD_LIMITS = Table(
@@ -390,4 +409,5 @@ TABLES: tuple[Table, ...] = (
     INVOICES,
     DIRECT_AWARD_LIMITS, BUILD_INFO,
 )
-SCHEMA_VERSION = "2"  # 2: kopare_manad, kopare_leverantor_ar, kopare_ar
+SCHEMA_VERSION = "3"  # 2: kopare_manad, kopare_leverantor_ar, kopare_ar; 3: faktura_typ, file
+# columns, invoices by content

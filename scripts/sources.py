@@ -114,9 +114,8 @@ def _csv_candidate(path: Path, encoding: str, delimiter: str) -> Candidate:
             reader = csv.reader(handle, delimiter=delimiter, strict=True)
             start = 1
             try:
-                for fields in reader:
-                    if fields and (fields[0].strip() or any(f.strip() for f in fields)):
-                        yield start, fields
+                for fields in reader:  # empty lines too: a load counts them
+                    yield start, fields
                     start = reader.line_num + 1
             except csv.Error as error:
                 raise FileRefused(str(path), f"felaktig citering ({error}): ett citattecken "
@@ -158,9 +157,7 @@ def _xlsx_candidates(path: Path) -> list[Candidate]:
             book = load_workbook(path, read_only=True, data_only=True)
             try:
                 for number, values in enumerate(book[name].iter_rows(values_only=True), start=1):
-                    fields = [_cell_text(v) for v in values]
-                    if any(f.strip() for f in fields):
-                        yield number, fields
+                    yield number, [_cell_text(v) for v in values]
             finally:
                 book.close()
 

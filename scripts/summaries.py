@@ -7,10 +7,10 @@ chunks are combined with the same aggregations. The totals are additive: a loade
 them with sign +1, a replaced file takes them back with -1. Reference tables (buyers,
 suppliers, accounts) are then recomputed for the keys touched.
 
-Invoices (konteringar summed per buyer, supplier, invoice number and date) are grouped among
-the file's most recent invoices (a window of 50,000 to about 125,000): exports list an
-invoice's konteringar together, and a window keeps memory flat where every invoice at once
-would grow with the file.
+Invoices (konteringar summed per buyer, supplier, invoice number and voucher) are grouped
+among the file's most recent invoices (a window of 50,000 to about 125,000) to keep memory
+flat, and added to the invoice already written under the same key (an upsert on fakturor's
+unique key): an invoice's rows make one invoice wherever they stand in the file.
 """
 
 from __future__ import annotations
@@ -148,17 +148,29 @@ SUMMARIES = (
 # The summaries whose keys grow with the file; when they hold too many, all are written out.
 _LARGE = ("kopare_leverantor_manad", "leverantor_konto")
 FILE_BUYERS = Summary("kallfil_kopare", ("kopare_id",), (("rader", _ONE, "sum"),))
-INVOICES = Summary("fakturor", ("kopare_id", "leverantor_nyckel", "fakturanyckel", "bokforingsdatum"), (
-    ("datum_precision", pl.col("datum_precision"), "first"), ("ore", pl.col("ore"), "sum"),
-    ("konteringar", _ONE, "sum"), ("har_avtal", _HAS_CONTRACT, "max"),
+# An invoice is its buyer, supplier, number and voucher; with neither number nor voucher, the
+# line alone. Its date is its earliest row's.
+INVOICES = Summary("fakturor", ("kopare_id", "leverantor_nyckel", "fakturanyckel", "verifikationsnummer"), (
+    ("fakturanummer", pl.col("fakturanummer"), "first"),
+    ("bokforingsdatum", pl.col("bokforingsdatum"), "min"),
+    ("datum_precision", pl.col("datum_precision"), "min"),  # "dag" if any row has a day
+    ("ore", pl.col("ore"), "sum"), ("konteringar", _ONE, "sum"), ("har_avtal", _HAS_CONTRACT, "max"),
     ("forsta_kallrad", pl.col("kallrad"), "min")))
-# An invoice is known by its number, else by its voucher, else it is the line alone.
 _INVOICE_KEY = (pl.when(_filled("fakturanummer") == 1).then(pl.col("fakturanummer"))
                 .when(_filled("verifikationsnummer") == 1).then(pl.col("verifikationsnummer"))
                 .otherwise(pl.format("rad:{}", pl.col("kallrad"))))
-_INSERT_INVOICES = """INSERT INTO fakturor (kopare_id, leverantor_nyckel, fakturanyckel,
-        bokforingsdatum, datum_precision, ar, summa, konteringar, har_avtal, forsta_kallrad, kallfil_id)
-    VALUES (?, ?, ?, ?, ?, CAST(substr(?4, 1, 4) AS INTEGER), ? / 100.0, ?, ?, ?, ?)"""
+_UPSERT_INVOICES = """INSERT INTO fakturor (kopare_id, leverantor_nyckel, fakturanyckel,
+        verifikationsnummer, fakturanummer, bokforingsdatum, datum_precision, ar, summa, konteringar,
+        har_avtal, forsta_kallrad, kallfil_id)
+    VALUES (?, ?, ?, ?, ?, ?, ?, CAST(substr(?6, 1, 4) AS INTEGER), ? / 100.0, ?, ?, ?, ?)
+    ON CONFLICT (kallfil_id, kopare_id, leverantor_nyckel, fakturanyckel, verifikationsnummer)
+    DO UPDATE SET summa = round(summa + excluded.summa, 2),
+        konteringar = konteringar + excluded.konteringar,
+        har_avtal = max(har_avtal, excluded.har_avtal),
+        forsta_kallrad = min(forsta_kallrad, excluded.forsta_kallrad),
+        datum_precision = min(datum_precision, excluded.datum_precision),
+        ar = CAST(substr(min(bokforingsdatum, excluded.bokforingsdatum), 1, 4) AS INTEGER),
+        bokforingsdatum = min(bokforingsdatum, excluded.bokforingsdatum)"""
 
 
 class FileAggregates:
@@ -217,7 +229,9 @@ class FileAggregates:
             self._fold_invoices(rows)
 
     def _fold_invoices(self, rows: pl.DataFrame) -> None:
-        self.invoices.append(INVOICES.partial(rows.with_columns(fakturanyckel=_INVOICE_KEY)))
+        self.invoices.append(INVOICES.partial(rows.with_columns(
+            fakturanyckel=_INVOICE_KEY, verifikationsnummer=pl.col("verifikationsnummer").fill_null(""),
+            fakturanummer=pl.col("fakturanummer").fill_null(""))))
         if sum(frame.height for frame in self.invoices) > _OPEN_INVOICES:
             open_invoices = INVOICES.combine(self.invoices).sort("forsta_kallrad")
             closed = max(open_invoices.height - _OPEN_INVOICES // 2, 0)  # the oldest
@@ -225,9 +239,9 @@ class FileAggregates:
             self.invoices = [_compact(open_invoices.slice(closed))]
 
     def _write_invoices(self, invoices: pl.DataFrame) -> None:
-        _write_rows(self.conn, _INSERT_INVOICES, invoices.select(
-            *INVOICES.keys, "datum_precision", "ore", "konteringar", "har_avtal", "forsta_kallrad",
-            pl.lit(self.file_id)))
+        _write_rows(self.conn, _UPSERT_INVOICES, invoices.select(
+            *INVOICES.keys, "fakturanummer", "bokforingsdatum", "datum_precision", "ore", "konteringar",
+            "har_avtal", "forsta_kallrad", pl.lit(self.file_id)))
 
     @property
     def buyers(self) -> set[str]:

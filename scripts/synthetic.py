@@ -49,7 +49,7 @@ BUYERS = {
     "orebro": Buyer("212000-1967", "Örebro kommun", "1880", (
         "KOMMUNSTYRELSEFÖRVALTNINGEN", "FÖRSKOLEFÖRVALTNINGEN", "TEKNISKA FÖRVALTNINGEN",
         "VÅRD- OCH OMSORGSFÖRVALTNINGEN")),
-    "umea": Buyer("212000-2700", "Umeå kommun", "2480", (
+    "umea": Buyer("212000-2627", "Umeå kommun", "2480", (
         "Individ- och familjeomsorgen", "Fritid", "Gator och parker", "Äldreomsorgen")),
     "vgr": Buyer("232100-0131", "Västra Götalandsregionen", "", (
         "Sahlgrenska Universitetssjukhuset", "Regionservice", "Västtrafik", "Folktandvården")),

@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .columns import shown
 from .errors import FileRefused
 from .profiles import Profile
 from .reading import DEFAULT_MAX_REJECTED_SHARE, LedgerReading, ReadOptions, Tally, read_ledger
+from .records import SEK
 
 
 @dataclass
@@ -24,29 +26,61 @@ class ValidationReport:
     def as_dict(self) -> dict:
         report: dict = {"fil": str(self.path), "godtagbar": self.acceptable, "vagran": self.refusal}
         if self.reading is not None:
-            source, match = self.reading.source, self.reading.recognised.match
+            source, columns = self.reading.source, self.reading.recognised.columns
             report.update({
                 "format": source.format,
                 "teckenkodning": source.encoding,
                 "tabell": self.reading.recognised.candidate.label,
                 "rubrikrad": self.reading.recognised.header_location,
-                "profil": match.profile.name,
-                "kolumner": {target: match.header[i].strip() for target, i in match.positions.items()},
+                "profil": self.reading.profile.name,
+                "kolumner": {target: shown(columns.header[i]) for target, i in columns.positions.items()},
                 "okanda_kolumner": self.reading.unknown_columns,
                 "saknade_obligatoriska_kolumner": self.reading.missing_columns,
                 "period": self.reading.context.period,
+                "felaktiga_kopare_id": self.reading.bad_buyer_ids,
             })
         report.update({
             "rader_lasta": self.tally.read,
             "rader_som_skulle_lasas_in": self.tally.loaded,
             "rader_som_skulle_avvisas": self.tally.rejected,
+            "tomma_rader": self.tally.empty,
             "rader_som_skulle_maskeras": self.tally.masked,
+            "valutor": self.currencies,
+            "varningar": self.warnings,
             "avvisningsorsaker": [{"kolumn": c, "orsak": r, "antal": n}
                                   for (c, r), n in self.tally.reasons.most_common()],
             "exempel": [{"rad": e.line, "plats": str(e.where), "kolumn": e.column, "orsak": e.reason}
                         for e in self.tally.examples],
         })
         return report
+
+    @property
+    def currencies(self) -> list[dict]:
+        """Rows and sum per currency, kronor first; only kronor are loaded."""
+        totals = self.tally.currencies
+        names = sorted({c for c, _ in totals}, key=lambda c: (c != SEK, c))
+        return [{"valuta": c, "rader": totals[c, "rader"], "summa": totals[c, "ore"] / 100,
+                 "lases_in": c == SEK} for c in names]
+
+    @property
+    def warnings(self) -> list[str]:
+        """What a publisher should fix although the rows load."""
+        found = []
+        others = [c for c in self.currencies if not c["lases_in"]]
+        if others:
+            found.append("rader i annan valuta än kronor avvisas och räknas inte in i några summor: "
+                         + ", ".join(f"{c['valuta']} {c['rader']} rader ({c['summa']:.2f})" for c in others))
+        if self.tally.credits_positive:
+            found.append(f"{self.tally.credits_positive} kreditfakturor har positivt belopp: "
+                         "en kreditfaktura ska ha negativt nettobelopp")
+        for bad in self.reading.bad_buyer_ids if self.reading else ():
+            fix = (f"registret anger {bad['registrets_kopare_id']} för {bad['kopare']}, raderna läses in under det"
+                   if bad["registrets_kopare_id"] else "raderna avvisas")
+            found.append(f"köparens organisationsnummer {bad['kopare_id']} har fel kontrollsiffra "
+                         f"({bad['rader']} rader): {fix}")
+        if self.tally.empty:
+            found.append(f"{self.tally.empty} rader innehåller bara avgränsare eller blanksteg")
+        return found
 
     def as_text(self) -> str:
         data = self.as_dict()
@@ -66,7 +100,11 @@ class ValidationReport:
                 lines.append("  obligatoriska kolumner som saknas: "
                              + ", ".join(data["saknade_obligatoriska_kolumner"]))
         lines.append(f"  rader: {self.tally.read} lästa, {self.tally.loaded} skulle läsas in, "
-                     f"{self.tally.rejected} skulle avvisas, {self.tally.masked} skulle maskeras")
+                     f"{self.tally.rejected} skulle avvisas, {self.tally.empty} tomma, "
+                     f"{self.tally.masked} skulle maskeras")
+        lines += [f"  valuta {c['valuta']}: {c['rader']} rader, summa {c['summa']:.2f}"
+                  + ("" if c["lases_in"] else " (avvisas)") for c in data["valutor"]]
+        lines += [f"  varning: {w}" for w in data["varningar"]]
         for item in data["avvisningsorsaker"]:
             lines.append(f"  avvisas {item['antal']} gånger: {item['kolumn'] or 'raden'}: {item['orsak']}")
         for example in self.tally.examples[:10]:

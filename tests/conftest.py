@@ -48,3 +48,15 @@ def query(sample_db: Path):
 
     yield run
     conn.close()
+
+
+@pytest.fixture
+def register(tmp_path, monkeypatch) -> Path:
+    """A small register of buyers (OPENUP_REGISTER): Umeå kommun's number as issue #9 gives it,
+    and a made-up agency."""
+    path = tmp_path / "register.csv"
+    path.write_text("organisationsnummer,namn,typ,kommunkod\n"
+                    "212000-2627,Umeå kommun,kommun,2480\n"
+                    "202100-6255,Statens testverk,statlig myndighet,\n", "utf-8")
+    monkeypatch.setenv("OPENUP_REGISTER", str(path))
+    return path

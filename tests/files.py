@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from openup.profiles import SPEC_COLUMNS
+from openup.columns import SPEC_COLUMNS
 from openup.synthetic import synthetic_orgnr
 
 BUYER = ("212000-1355", "Göteborgs Stad")
@@ -30,4 +30,33 @@ def v11_objects(count: int) -> list[dict[str, str]]:
 
 def write_v11(path: Path, count: int = 50, seed: int = 1, month: str = "2023-01") -> Path:
     path.write_text("\n".join(v11_lines(count, seed, month)) + "\n", "utf-8")
+    return path
+
+
+# A state agency's quarterly export (the shape formats.md gives for Myndigheten för digital
+# förvaltning): v1.0 names for date, invoice number and amount beside v1.1's buyer columns.
+AGENCY_HEADER = ["datum", "faktura_nr", "faktura_typ", "leverantor_id", "leverantor", "belopp",
+                 "valuta", "kopare_id", "kopare"]
+V11_NAMES = {"datum": "bokforingsdatum", "faktura_nr": "fakturanummer", "belopp": "nettobelopp"}
+
+
+def agency_rows(buyer: tuple[str, str], count: int = 40, seed: int = 3) -> list[list[str]]:
+    """Rows in AGENCY_HEADER's order: most in SEK, every seventh in EUR or USD, and one credit
+    note published with a positive amount."""
+    rng = random.Random(seed)
+    rows = []
+    for n in range(count):
+        currency = "SEK" if n % 7 else ("EUR", "USD")[n % 2]
+        kind = "CREDIT" if n % 10 == 9 else "NORMAL"
+        ore = rng.randint(1_000, 9_999_999) * (-1 if kind == "CREDIT" and n != 9 else 1)
+        amount = f"{'-' if ore < 0 else ''}{abs(ore) // 100},{abs(ore) % 100:02d}"
+        rows.append([f"2024-{1 + n % 3:02d}-{1 + n % 27:02d}", str(700_000 + n), kind,
+                     synthetic_orgnr(rng), f"Leverantör {n % 9} AB", amount, currency, *buyer])
+    return rows
+
+
+def write_agency_file(path: Path, header: list[str], rows: list[list[str]], trailing_empty: int = 3) -> Path:
+    """UTF-8 with BOM, `;`, ending in lines that hold only delimiters, as a spreadsheet writes it."""
+    lines = [";".join(header), *(";".join(r) for r in rows), *([";" * (len(header) - 1)] * trailing_empty)]
+    path.write_bytes(("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8"))
     return path

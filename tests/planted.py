@@ -11,7 +11,7 @@ import datetime as dt
 import random
 from pathlib import Path
 
-from openup.profiles import SPEC_COLUMNS
+from openup.columns import SPEC_COLUMNS
 from openup.synthetic import synthetic_orgnr
 
 A = ("212000-1355", "Göteborgs Stad")
@@ -105,4 +105,6 @@ def planted_ledger() -> Ledger:
         amount = 100_000 if day >= "2023-12-25" else 10_000
         ledger.invoice(B, "Dominant", day, amount)
     ledger.invoice(A, "Dominant", "2023-06-15", 100.0)
+    # A names a contract on a row of 2021, so that direktupphandling can assess its 2021.
+    ledger.invoice(A, "Bakgrund 0", "2021-05-11", 1_234.56, contract="AVT-21")
     return ledger

@@ -106,11 +106,11 @@ def test_lines_too_long_or_short_are_rejected_individually(database, tmp_path):
 
 def test_unknown_header_names_the_closest_profiles(tmp_path):
     path = tmp_path / "almost_v11.csv"
-    path.write_text(v11_lines(3)[0].replace("nettobelopp", "belopp_netto") + "\n"
+    path.write_text(v11_lines(3)[0].replace("nettobelopp", "utbetalt") + "\n"
                     + "\n".join(v11_lines(3)[1:]))
     result = run_openup("load", "--db", tmp_path / "x.db", path)
     assert result.exit_code == 1
-    assert "belopp_netto" in result.output
+    assert "utbetalt" in result.output
     assert "Närmaste profiler: nationell-1.1" in result.output
     assert not (tmp_path / "x.db").exists()  # a database that did not exist is not left behind
 

@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from openup.profiles import SPEC_COLUMNS
+from openup.columns import SPEC_COLUMNS
 from openup_plugins.instance import make_datasette
 
 from .conftest import run_openup

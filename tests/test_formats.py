@@ -85,12 +85,15 @@ def test_buyer_and_period_from_the_command_line(tmp_path):
     assert bad.exit_code == 2 and "organisationsnummer" in bad.output
 
 
-def test_forced_profile(tmp_path):
-    objects = v11_objects(3)
-    path = tmp_path / "api.json"
-    path.write_text(json.dumps({"results": objects}), "utf-8")
-    assert run_openup("load", "--db", tmp_path / "f.db", "--profile", "vasteras", path).exit_code == 0
-    assert {r[0] for r in rows(tmp_path / "f.db", "SELECT leverantor_id_typ FROM leverantorsreskontra")} == {"internt"}
+def test_forced_profile_names_the_buyer_of_a_file_that_does_not(tmp_path):
+    path = tmp_path / "utbetalningar_2021-07.csv"
+    path.write_text("Leverantör;Organisationsnummer;Belopp\nA AB;556036-0793;100,00\n")
+    assert run_openup("load", "--db", tmp_path / "f.db", path).exit_code == 1  # whose payments?
+    result = run_openup("load", "--db", tmp_path / "f.db", "--profile", "goteborg", path)
+    assert result.exit_code == 0, result.output
+    assert tuple(rows(tmp_path / "f.db", "SELECT kopare_id, kopare FROM leverantorsreskontra")[0]) == (
+        "212000-1355", "Göteborgs Stad")
+    assert rows(tmp_path / "f.db", "SELECT profil FROM kallfiler")[0][0] == "goteborg"
 
 
 def test_source_and_licence_are_kept_per_file_and_buyer(tmp_path):

@@ -10,7 +10,7 @@ from urllib.parse import quote, urlencode
 from rdflib import RDF, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF
 
-from openup.profiles import SPEC_COLUMNS
+from openup.columns import SPEC_COLUMNS
 
 from .catalog import BuyerYear, CatalogFacts
 
