@@ -46,6 +46,16 @@ class Ledger:
         return path
 
 
+def load_ledger(folder: Path, ledger: Ledger, name: str = "openup") -> Path:
+    """The ledger written to folder and loaded with `openup load`: the database's path."""
+    from .conftest import run_openup
+
+    db = folder / f"{name}.db"
+    result = run_openup("load", "--db", db, ledger.write(folder / f"{name}.csv"))
+    assert result.exit_code == 0, result.output
+    return db
+
+
 def days(year: int):
     day = dt.date(year, 1, 1)
     while day.year == year:

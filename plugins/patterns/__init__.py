@@ -12,14 +12,16 @@ from urllib.parse import urlencode
 
 from datasette import Response, hookimpl
 from datasette.database import QueryInterrupted
+from datasette.utils import path_with_replaced_args
 
 from ..ledger import ledger_database
 from . import charts
 from .cache import default_hits, warm
+from .coverage import buyer_months, coverage, in_rows, month_ranges
 from .filters import common_filters, matches, page_window
 from .indicator import BadParameter
 from .indicators import INDICATORS
-from .views import buyer_page, compare_page, overview_page, quality_page, supplier_page
+from .views import buyer_page, compare_page, not_assessed, overview_page, quality_page, supplier_page
 
 PLUGIN_NAME = "openup"  # Datasette serves a plugin's static/ under its distribution's name
 
@@ -35,7 +37,12 @@ def rows_behind(database: str, indicator, row: dict) -> str:
         filters.append(("kopare_id", row["kopare_id"]))
     if indicator.rows_behind != "buyer_year" and row.get("leverantor_id"):
         filters.append(("leverantor_nyckel", row["leverantor_id"]))
-    if indicator.rows_behind == "invoice" and row.get("bokforingsdatum"):
+    vouchers, numbers = row.get("verifikationsnummer"), row.get("fakturanummer")
+    if indicator.rows_behind == "invoice" and isinstance(vouchers, list) and all(vouchers):
+        filters.append(("verifikationsnummer__in", json.dumps(sorted(set(vouchers)), ensure_ascii=False)))
+    elif indicator.rows_behind == "invoice" and isinstance(numbers, list) and all(numbers):
+        filters.append(("fakturanummer__in", json.dumps(sorted(set(numbers)), ensure_ascii=False)))
+    elif indicator.rows_behind == "invoice" and row.get("bokforingsdatum"):
         filters.append(("bokforingsdatum", row["bokforingsdatum"]))
     elif row.get("ar"):
         filters += [("bokforingsdatum__gte", f"{row['ar']}-01-01"),
@@ -43,21 +50,56 @@ def rows_behind(database: str, indicator, row: dict) -> str:
     return f"/{database}/leverantorsreskontra?{urlencode(filters)}"
 
 
-def _money(row: dict) -> dict:
-    return {k: round(v, 2) if isinstance(v, float) else v for k, v in row.items()}
+def _as_shown(indicator, row: dict) -> dict:
+    """Amounts to the öre, and the indicator's list columns as lists."""
+    return {k: json.loads(v) if k in indicator.lists and isinstance(v, str)
+            else round(v, 2) if isinstance(v, float) else v for k, v in row.items()}
+
+
+def paged(datasette, request, window: tuple[int, int], following: list) -> dict:
+    """A page as in Datasette, from the rows at the window's offset (one more than its size when
+    more follow): next is the token to pass as _next, next_url the next page's URL."""
+    size, offset = window
+    token = str(offset + size) if len(following) > size else None
+    next_url = None
+    if token:
+        next_url = datasette.absolute_url(request, path_with_replaced_args(request, {"_next": token}))
+    return {"rows": following[:size], "next": token, "next_url": next_url}
+
+
+def page_of(datasette, request, window: tuple[int, int], rows: list) -> dict:
+    """The window's page of all the rows."""
+    size, offset = window
+    return paged(datasette, request, window, rows[offset: offset + size + 1])
+
+
+def _from_defaults(indicator, filters, own) -> bool:
+    """Whether the hits asked for are among the defaults' hits, computed once (cache.py)."""
+    return own == indicator.arguments({}) and (indicator.yearly or not filters["ar"])
+
+
+async def _run(database, sql: str, arguments: dict) -> list[dict]:
+    try:
+        return [dict(r) for r in (await database.execute(sql, arguments)).rows]
+    except QueryInterrupted:
+        raise BadParameter("frågan tog för lång tid med de här parametrarna: ange kopare och ar, "
+                           "eller använd standardvärdena") from None
 
 
 async def _hits_page(database, indicator, filters, own, size: int, offset: int) -> list[dict]:
     """size + 1 hits from offset: from the computed defaults, or run with these parameters."""
-    if own == indicator.arguments({}) and (indicator.yearly or not filters["ar"]):
+    if _from_defaults(indicator, filters, own):
         hits = [r for r in await default_hits(database, indicator) if matches(r, filters)]
         return hits[offset: offset + size + 1]
-    sql = f"SELECT * FROM ({indicator.sql}) LIMIT {size + 1} OFFSET {offset}"
-    try:
-        return [dict(r) for r in (await database.execute(sql, {**filters, **own})).rows]
-    except QueryInterrupted:
-        raise BadParameter("frågan tog för lång tid med de här parametrarna: ange kopare och ar, "
-                           "eller använd standardvärdena") from None
+    return await _run(database, f"SELECT * FROM ({indicator.sql}) LIMIT {size + 1} OFFSET {offset}",
+                      {**filters, **own})
+
+
+async def hit_count(database, indicator, filters, own) -> int:
+    """How many hits there are, on every page."""
+    if _from_defaults(indicator, filters, own):
+        return sum(matches(r, filters) for r in await default_hits(database, indicator))
+    return (await _run(database, f"SELECT count(*) AS n FROM ({indicator.sql})", {**filters, **own}))[0]["n"]
 
 
 async def indicator_hits(datasette, request, slug: str) -> dict:
@@ -66,20 +108,16 @@ async def indicator_hits(datasette, request, slug: str) -> dict:
         raise NotFound(f"okänd indikator {slug!r}; finns: {', '.join(INDICATORS)}")
     database = await ledger_database(datasette)
     filters, own = common_filters(request), indicator.arguments(request.args)
-    arguments = {**filters, **own}
-    size, offset = page_window(request)
-    rows = [_money(r) for r in await _hits_page(database, indicator, filters, own, size, offset)]
-    more = len(rows) > size
-    rows = rows[:size]
-    for row in rows:
+    window = page_window(datasette, request)
+    hits = await _hits_page(database, indicator, filters, own, *window)
+    page = paged(datasette, request, window, [_as_shown(indicator, r) for r in hits])
+    months = await buyer_months(database)
+    for row in page["rows"]:
         row["rader_url"] = datasette.absolute_url(request, rows_behind(database.name, indicator, row))
-    next_url = None
-    if more:
-        query = [(k, v) for k in request.args.keys() if k != "_next" for v in request.args.getlist(k)]
-        query.append(("_next", str(offset + size)))
-        next_url = datasette.absolute_url(request, f"{request.path}?{urlencode(query)}")
-    return {"indikator": slug, "titel": indicator.title, "parametrar": arguments,
-            "rows": rows, "next": next_url, "indicator": indicator}
+        if indicator.rows_behind != "invoice" and "ar" in row:  # a figure of the buyer's year
+            row.update(in_rows(coverage(months, [row["kopare_id"]], [row["ar"]])))
+    return {"indikator": slug, "titel": indicator.title, "parametrar": {**filters, **own}, **page,
+            "ej_bedomda": await not_assessed(database, indicator, filters), "indicator": indicator}
 
 
 def respond(datasette, request, data: dict, template: str):
@@ -120,14 +158,19 @@ async def _page(datasette, request, data: dict, template: str):
 
 @guarded
 async def flags_index(datasette, request):
-    filters = common_filters(request)
+    """Every indicator with its number of hits (with its defaults) for the buyer and year asked."""
+    database = await ledger_database(datasette)
+    filters, window = common_filters(request), page_window(datasette, request)
+    query = urlencode({k: v for k, v in filters.items() if v})
+    query = f"?{query}" if query else ""
     summaries = []
     for slug, indicator in INDICATORS.items():
-        hits = await indicator_hits(datasette, request, slug)
         summaries.append({"indikator": slug, "titel": indicator.title, "flaggar": indicator.flags,
-                          "traffar_forsta_sidan": len(hits["rows"]), "fler": hits["next"] is not None,
-                          "url": datasette.absolute_url(request, f"/inkop/flaggor/{slug}.json")})
-    return await _page(datasette, request, {"rows": summaries, "next": None, "filter": filters},
+                          "traffar": await hit_count(database, indicator, filters, indicator.arguments({})),
+                          "ej_bedomda": len(await not_assessed(database, indicator, filters)),
+                          "sida": datasette.absolute_url(request, f"/inkop/flaggor/{slug}{query}"),
+                          "url": datasette.absolute_url(request, f"/inkop/flaggor/{slug}.json{query}")})
+    return await _page(datasette, request, {**page_of(datasette, request, window, summaries), "filter": filters},
                        "inkop/flaggor.html")
 
 
@@ -141,11 +184,13 @@ def _with_lookups(view, template):
     @guarded
     async def run(datasette, request):
         database = await ledger_database(datasette)
-        data = await view(database, request, filters=common_filters(request))
+        filters, window = common_filters(request), page_window(datasette, request)
+        data = await view(database, request, filters=filters)
         if data is None:
             raise NotFound("finns inte i databasen")
-        data.setdefault("next", None)
-        return await _page(datasette, request, {**data, "database": database.name}, template)
+        page = page_of(datasette, request, window, data["rows"]) if "rows" in data else {
+            "next": None, "next_url": None}  # a page of figures, not of rows
+        return await _page(datasette, request, {**data, **page, "database": database.name}, template)
     return run
 
 
@@ -162,7 +207,7 @@ def startup(datasette):
 def extra_template_vars(template, datasette):
     if not template.startswith("inkop/"):
         return {}
-    return {"line_chart": charts.line, "bar_chart": charts.bar,
+    return {"line_chart": charts.line, "bar_chart": charts.bar, "month_ranges": month_ranges,
             "chart_scripts": [datasette.urls.static_plugins(PLUGIN_NAME, f)
                               for f in (*charts.VENDOR, "inkop.js")]}
 

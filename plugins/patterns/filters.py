@@ -6,8 +6,7 @@ from stdnum.se import orgnr as stdnum_orgnr
 
 from .indicator import BadParameter
 
-MAX_SIZE = 1000
-DEFAULT_SIZE = 50
+MAX_SIZE = 1000  # Datasette's max_returned_rows, named in the OpenAPI document (plugins/dcat)
 
 
 def organisation_number(text: str, what: str) -> str:
@@ -28,10 +27,15 @@ def common_filters(request) -> dict[str, str]:
     return {"kopare": buyer, "ar": year}
 
 
-def page_window(request) -> tuple[int, int]:
-    size, offset = request.args.get("_size", str(DEFAULT_SIZE)), request.args.get("_next", "0")
-    if not size.isdigit() or not 1 <= int(size) <= MAX_SIZE:
-        raise BadParameter(f"_size ska vara ett heltal mellan 1 och {MAX_SIZE}")
+def page_window(datasette, request) -> tuple[int, int]:
+    """_size and _next as in Datasette: the page size (default_page_size unless given, max for
+    max_returned_rows) and the offset that the previous page's next named."""
+    largest = datasette.setting("max_returned_rows")
+    size = request.args.get("_size") or str(datasette.setting("default_page_size"))
+    size = str(largest) if size == "max" else size
+    offset = request.args.get("_next") or "0"
+    if not size.isdigit() or not 1 <= int(size) <= largest:
+        raise BadParameter(f"_size ska vara max eller ett heltal mellan 1 och {largest}")
     if not offset.isdigit() or int(offset) > 10**12:
         raise BadParameter("_next ska vara ett heltal (värdet av next i förra svaret)")
     return int(size), int(offset)

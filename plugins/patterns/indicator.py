@@ -50,7 +50,10 @@ class Indicator:
     sql: str  # named parameters: :kopare, :ar, and the indicator's own
     parameters: tuple[Parameter, ...] = field(default_factory=tuple)
     rows_behind: str = "supplier_year"  # how a hit links to the ledger rows behind it
+    lists: tuple[str, ...] = ()  # columns the SQL gives as JSON arrays (json_group_array)
     yearly: bool = True  # every hit is of one year (column ar), so a year filter can pick hits
+    # The buyers' years it cannot assess and never flags: kopare_id, kopare, ar and skal (why).
+    not_assessed: str = ""
 
     def arguments(self, query: dict[str, str]) -> dict[str, float | str]:
         return {p.name: p.parse(query.get(p.name)) for p in self.parameters}

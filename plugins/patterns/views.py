@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ..ledger import once_per_version
 from .cache import default_hits
+from .coverage import buyer_months, coverage, in_rows, years_between
 from .filters import matches, organisation_number
 from .indicator import BadParameter
 from .indicators import INDICATORS
@@ -29,18 +30,28 @@ async def overview_page(database, request, *, filters) -> dict:
                                   lambda: _overview(database, filters))
 
 
+def _years(row: dict, first: str, last: str) -> list[int]:
+    """The calendar years from the row's first date (or month) to its last."""
+    return years_between([int(row[first][:4]), int(row[last][:4])])
+
+
 async def _overview(database, filters) -> dict:
     year = _YEAR
+    months = await buyer_months(database)
     totals = (await _rows(database, f"""SELECT round(sum(summa), 2) AS summa, sum(rader) AS rader,
         count(DISTINCT kopare_id) AS kopare FROM kopare_manad WHERE {year}""", filters))[0]
+    years = [int(filters["ar"])] if filters["ar"] else years_between(y for _, y in months)
+    buyers = await _rows(database, """SELECT kopare_id, kopare, typ, forsta_datum, sista_datum, rader,
+        summa FROM kopare ORDER BY kopare""")
+    for buyer in buyers:
+        buyer.update(in_rows(coverage(months, [buyer["kopare_id"]],
+                                      _years(buyer, "forsta_datum", "sista_datum"))))
     return {
         "titel": "Offentliga inköp",
         "totalt": {**totals, "leverantorer": (await _rows(
-            database, "SELECT count(*) AS n FROM leverantorer"))[0]["n"]},
-        "kopare": await _rows(database, """SELECT k.kopare_id, k.kopare, k.typ, k.forsta_datum,
-            k.sista_datum, k.rader, k.summa,
-            (SELECT count(*) FROM kopare_manad m WHERE m.kopare_id = k.kopare_id) AS manader
-            FROM kopare k ORDER BY k.kopare"""),
+            database, "SELECT count(*) AS n FROM leverantorer"))[0]["n"],
+            **coverage(months, {b for b, _ in months}, years)},
+        "kopare": buyers,
         "per_manad": await _rows(database, f"""SELECT manad, round(sum(summa), 2) AS summa,
             sum(rader) AS rader FROM kopare_manad WHERE {year} GROUP BY manad ORDER BY manad""",
                                  filters),
@@ -69,7 +80,7 @@ async def buyer_page(database, request, *, filters) -> dict | None:
         WHERE m.kopare_id = :b AND m.ar = :y""", params))[0]
     return {
         "titel": found[0]["kopare"], "kopare": found[0], "ar": year, "ar_med_data": years,
-        "totalt": totals,
+        "totalt": {**totals, **coverage(await buyer_months(database), [buyer], [year])},
         "per_manad": await _rows(database, """SELECT manad, summa, rader FROM kopare_manad
             WHERE kopare_id = :b AND ar = :y ORDER BY manad""", params),
         "per_forvaltning": await _rows(database, """SELECT forvaltning, round(sum(summa), 2) AS summa,
@@ -87,8 +98,14 @@ async def buyer_page(database, request, *, filters) -> dict | None:
     }
 
 
+async def not_assessed(database, indicator, filters: dict) -> list[dict]:
+    """The buyers' years the indicator cannot assess, with why (skal)."""
+    return await _rows(database, indicator.not_assessed, filters) if indicator.not_assessed else []
+
+
 async def _flags(database, filters: dict, supplier: str | None = None) -> list[dict]:
-    """How many hits each indicator has (with its defaults) for these filters or this supplier."""
+    """How many hits each indicator has (with its defaults) for these filters or this supplier;
+    for a buyer's year, also why an indicator cannot assess it (ej_bedomd)."""
     counts = []
     for slug, indicator in INDICATORS.items():
         if supplier and indicator.rows_behind == "buyer_year":
@@ -96,6 +113,9 @@ async def _flags(database, filters: dict, supplier: str | None = None) -> list[d
         hits = [r for r in await default_hits(database, indicator) if matches(r, filters)
                 and (supplier is None or r.get("leverantor_id") == supplier)]
         counts.append({"indikator": slug, "titel": indicator.title, "traffar": len(hits)})
+        if not supplier:
+            reasons = [r["skal"] for r in await not_assessed(database, indicator, filters)]
+            counts[-1]["ej_bedomd"] = "; ".join(reasons) or None
     return counts
 
 
@@ -105,15 +125,28 @@ async def supplier_page(database, request, *, filters) -> dict | None:
     if not found:
         return None
     params = {"s": supplier}
+    months = await buyer_months(database)
+    paid = {}  # year -> the buyers that paid the supplier that year
+    for row in await _rows(database, """SELECT DISTINCT ar, kopare_id FROM kopare_leverantor_manad
+            WHERE leverantor_nyckel = :s""", params):
+        paid.setdefault(row["ar"], set()).add(row["kopare_id"])
+    buyers = await _rows(database, """SELECT s.kopare_id, k.kopare, round(sum(s.summa), 2) AS summa,
+        sum(s.rader) AS rader, min(s.manad) AS forsta_manad, max(s.manad) AS sista_manad
+        FROM kopare_leverantor_manad s JOIN kopare k ON k.kopare_id = s.kopare_id
+        WHERE s.leverantor_nyckel = :s GROUP BY s.kopare_id ORDER BY summa DESC""", params)
+    for row in buyers:
+        row.update(in_rows(coverage(months, [row["kopare_id"]], _years(row, "forsta_manad", "sista_manad"))))
+    per_year = await _rows(database, """SELECT ar, round(sum(summa), 2) AS summa, sum(rader) AS rader
+        FROM kopare_leverantor_manad WHERE leverantor_nyckel = :s GROUP BY ar ORDER BY ar""", params)
+    for row in per_year:
+        row.update(in_rows(coverage(months, paid[row["ar"]], [row["ar"]])))
     return {
         "titel": found[0]["leverantor"], "leverantor": found[0],
+        "totalt": {"summa": found[0]["summa"], "rader": found[0]["rader"],
+                   **coverage(months, set().union(*paid.values()), years_between(paid))},
         "namnvarianter": (found[0]["namnvarianter"] or "").split(" | "),
-        "kopare": await _rows(database, """SELECT s.kopare_id, k.kopare, round(sum(s.summa), 2) AS summa,
-            sum(s.rader) AS rader, min(s.manad) AS forsta_manad, max(s.manad) AS sista_manad
-            FROM kopare_leverantor_manad s JOIN kopare k ON k.kopare_id = s.kopare_id
-            WHERE s.leverantor_nyckel = :s GROUP BY s.kopare_id ORDER BY summa DESC""", params),
-        "per_ar": await _rows(database, """SELECT ar, round(sum(summa), 2) AS summa, sum(rader) AS rader
-            FROM kopare_leverantor_manad WHERE leverantor_nyckel = :s GROUP BY ar ORDER BY ar""", params),
+        "kopare": buyers,
+        "per_ar": per_year,
         "konton": await _rows(database, f"""SELECT konto_nr, konto_text, summa, rader
             FROM leverantor_konto WHERE leverantor_nyckel = :s ORDER BY summa DESC LIMIT {TOP}""", params),
         "flaggor": await _flags(database, {"kopare": "", "ar": ""}, supplier),
@@ -141,6 +174,9 @@ async def compare_page(database, request, *, filters) -> dict:
         sum(t.rader) AS rader FROM {table} t JOIN kopare k ON k.kopare_id = t.kopare_id
         WHERE t.kopare_id IN ({placeholders}) {where} GROUP BY t.kopare_id, t.ar ORDER BY t.ar, k.kopare""",
                        params)
+    months = await buyer_months(database)
+    for row in rows:
+        row.update(in_rows(coverage(months, [row["kopare_id"]], [row["ar"]])))
     return {"titel": "Jämför köpare", "kopare": buyers, "konto": account or None,
             "leverantor": supplier or None, "rows": rows}
 

@@ -1,6 +1,13 @@
 from ..indicator import Indicator, Parameter
 from .common import BUYER_YEAR, LIMIT_IN_YEAR, SOLE_TRADERS
 
+# A buyer that gives no contract on any row of a year cannot show that a purchase had one.
+NO_CONTRACTS = f"""
+SELECT q.kopare_id, k.kopare, q.ar, 'ingen rad under året anger avtal' AS skal
+FROM kopare_kvalitet q JOIN kopare k ON k.kopare_id = q.kopare_id
+WHERE {BUYER_YEAR.format(t="q")} AND q.med_avtal = 0
+ORDER BY k.kopare, q.ar"""
+
 INDICATOR = Indicator(
     slug="direktupphandling",
     title="Köp över direktupphandlingsgränsen utan avtal",
@@ -8,9 +15,12 @@ INDICATOR = Indicator(
           "och ingen rad mellan dem anger något avtal.",
     method="Summera nettobeloppen per köpare, leverantör och år: S(b,s,y). Flagga när S(b,s,y) är "
            "större än den högsta gräns som gällde under året för vald lag och ingen rad mellan "
-           "köparen och leverantören, något år, har en avtalsreferens.",
-    example="En kommun betalar en konsultfirma 820 000 kr under 2023 och avtalskolumnen är tom på "
-            "alla rader: över gränsen 700 000 kr enligt LOU, flaggas.",
+           "köparen och leverantören, något år, har en avtalsreferens. En köpare som inte anger avtal "
+           "på någon rad under året går inte att bedöma det året: den flaggas inte utan listas "
+           "som ej bedömd.",
+    example="En kommun som anger avtal på sina andra köp betalar en konsultfirma 820 000 kr under "
+            "2023, och avtalskolumnen är tom på alla rader till firman: över gränsen 700 000 kr "
+            "enligt LOU, flaggas.",
     why="Inköp över gränsen ska normalt annonseras. Utan avtal kan det vara en otillåten "
         "direktupphandling.",
     source="ProZorro sas24-3-14, OCP red flag R055; direktupphandlingsgränser från "
@@ -35,5 +45,7 @@ FROM per_ar p
 WHERE p.summa > {LIMIT_IN_YEAR.format(year="p.ar")}
   AND NOT EXISTS (SELECT 1 FROM kopare_leverantor_manad a WHERE a.kopare_id = p.kopare_id
                   AND a.leverantor_nyckel = p.leverantor_nyckel AND a.rader_med_avtal > 0)
+  AND (p.kopare_id, p.ar) NOT IN (SELECT kopare_id, ar FROM ({NO_CONTRACTS}))
 ORDER BY p.summa DESC""",
+    not_assessed=NO_CONTRACTS,
 )
