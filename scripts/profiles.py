@@ -25,6 +25,7 @@ class Profile:
     title: str
     header: tuple[tuple[str, ...], ...]  # the layout's header cells as published, each with its variants
     internal_supplier_ids: bool = False  # the publisher's supplier ids are its own numbers
+    month_on_first: bool = False  # the layout dates a month-only row on the 1st of the month
     buyer: dict[str, str] = field(default_factory=dict)  # id, name, kommun_id of the publisher
 
     def is_layout_of(self, cells: set[str]) -> bool:
@@ -50,6 +51,7 @@ def _load(text: str) -> Profile:
         title=data["title"],
         header=tuple((c,) if isinstance(c, str) else tuple(c) for c in data["header"]),
         internal_supplier_ids=data.get("internal_supplier_ids", False),
+        month_on_first=data.get("month_on_first", False),
         buyer=data.get("buyer", {}),
     )
 

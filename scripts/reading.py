@@ -176,7 +176,8 @@ def read_ledger(path: Path, profiles: dict[str, Profile], options: ReadOptions) 
     publisher = {} if options.buyer_id else recognised.profile.buyer
     context = FileContext(options.buyer_id or publisher.get("id"),
                           options.buyer_name or publisher.get("name"), period,
-                          publisher.get("kommun_id"), internal_id_publishers(profiles))
+                          publisher.get("kommun_id"), internal_id_publishers(profiles),
+                          recognised.profile.month_on_first)
     if "kopare_id" not in positions and "kopare" not in positions and not context.buyer_id:
         raise FileRefused(str(path), "filen anger ingen köpare: ange --buyer ORGNR --buyer-name NAMN")
     supplied = {"kopare_id": context.buyer_id, "kopare": context.buyer_name,

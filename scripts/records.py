@@ -51,6 +51,7 @@ class FileContext:
     period: str | None = None  # YYYY-MM, from --period or the file name
     municipality: str | None = None  # kommun_id of the publisher, from its profile
     internal_id_buyers: frozenset[str] = frozenset()  # buyers whose supplier ids are their own
+    month_on_first: bool = False  # a date on the 1st of a month is only its month (the layout's rule)
 
 
 @dataclass
@@ -307,7 +308,10 @@ class BatchNormaliser:
     def _date(self, text: str) -> tuple[str, str, int]:
         if text.strip():
             try:
-                return (*parse_date(text), 0)
+                date, precision = parse_date(text)
+                if self.context.month_on_first and date.endswith("-01"):
+                    precision = MONTH
+                return (date, precision, 0)
             except ValueError as error:
                 raise Rejected("bokforingsdatum", str(error)) from None
         if self.period_date:

@@ -144,3 +144,12 @@ def test_every_profiles_publisher_is_the_register_entry_of_its_name():
 def test_umea_kommun_is_212000_2627(register):
     """The number issue #9 found wrong in umea.toml (212000-2700)."""
     assert builtin_profiles()["umea"].buyer["id"] == public_bodies().number_for_name("Umeå kommun") == "212000-2627"
+
+
+def test_open_up_dates_on_the_first_are_months(query):
+    """The Open Up! format dates month-only rows on the 1st: never the same day as another."""
+    rows = query("SELECT DISTINCT substr(l.bokforingsdatum, 9), l.datum_precision FROM leverantorsreskontra l "
+                 "JOIN kallfiler k ON k.id = l.kallfil_id WHERE k.profil = 'openup'")
+    assert [tuple(r) for r in rows] == [("01", "manad")]
+    assert not query("SELECT 1 FROM fakturor f JOIN kallfiler k ON k.id = f.kallfil_id "
+                     "WHERE k.profil = 'openup' AND f.datum_precision = 'dag'")
