@@ -111,11 +111,11 @@ def classify_supplier_id(raw: str, internal_ids: bool = False) -> tuple[str, str
     if digits.isdigit():
         if len(digits) == 12 and digits.startswith("16") and is_organisationsnummer(digits[2:]):
             return ORGANISATIONSNUMMER, format_orgnr(digits[2:])
-        if len(digits) == 12 and digits[:2] in ("19", "20") and _mistyped_personal_kind(digits[2:]):
-            return _mistyped_personal_kind(digits[2:]), None  # type: ignore[return-value]
+        if len(digits) == 12 and digits[:2] in ("19", "20") and (kind := _mistyped_personal_kind(digits[2:])):
+            return kind, None
         if len(digits) == 10:
-            if _mistyped_personal_kind(digits):
-                return _mistyped_personal_kind(digits), None  # type: ignore[return-value]
+            if kind := _mistyped_personal_kind(digits):
+                return kind, None
             if is_organisationsnummer(digits):
                 return ORGANISATIONSNUMMER, format_orgnr(digits)
             return (INTERNAL, text) if internal_ids else (INVALID, format_orgnr(digits))
@@ -132,8 +132,7 @@ def classify_supplier(name: str, raw_id: str, internal_ids: bool = False) -> tup
     """classify_supplier_id, and a sole trader known by name: a name marked as a firm
     ("med firma", "enskild firma") with no organisation or VAT number is a person's."""
     kind, value = classify_supplier_id(raw_id, internal_ids)
-    if kind not in (ORGANISATIONSNUMMER, FOREIGN_VAT, SEVERAL) and kind not in PERSONAL_TYPES \
-            and _SOLE_TRADER_MARKER.search(name):
+    if kind in (MISSING, INTERNAL, INVALID) and _SOLE_TRADER_MARKER.search(name):
         return SOLE_TRADER_BY_NAME, None
     return kind, value
 

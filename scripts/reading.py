@@ -72,8 +72,10 @@ class Tally:
         self.masked += sum(batch.rows.column("maskerad"))
         self.total_ore += sum(batch.rows.ore)
         self.currencies.update(batch.rows.currencies)
-        self.credits_positive += sum(1 for kind, ore in zip(batch.rows.column("faktura_typ"), batch.rows.ore)
-                                     if ore > 0 and kind.casefold() in _CREDIT_NOTE)
+        kinds = batch.rows.column("faktura_typ")
+        if any(kinds):  # most files have no invoice type
+            self.credits_positive += sum(1 for kind, ore in zip(kinds, batch.rows.ore)
+                                         if ore > 0 and kind.casefold() in _CREDIT_NOTE)
         for rejection in batch.rejections:
             self.rejected += 1
             self.not_in_kronor += rejection.column == "valuta"

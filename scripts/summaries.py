@@ -229,9 +229,7 @@ class FileAggregates:
             self._fold_invoices(rows)
 
     def _fold_invoices(self, rows: pl.DataFrame) -> None:
-        self.invoices.append(INVOICES.partial(rows.with_columns(
-            fakturanyckel=_INVOICE_KEY, verifikationsnummer=pl.col("verifikationsnummer").fill_null(""),
-            fakturanummer=pl.col("fakturanummer").fill_null(""))))
+        self.invoices.append(INVOICES.partial(rows.with_columns(fakturanyckel=_INVOICE_KEY)))
         if sum(frame.height for frame in self.invoices) > _OPEN_INVOICES:
             open_invoices = INVOICES.combine(self.invoices).sort("forsta_kallrad")
             closed = max(open_invoices.height - _OPEN_INVOICES // 2, 0)  # the oldest
