@@ -3,7 +3,8 @@
 Builds (once, cached in benchmarks/out/) a database of --rows rows with `openup sample` and
 `openup load`, requests each endpoint --repeat times through the real Datasette app, and times
 the same figure computed the naive way (a GROUP BY over leverantorsreskontra) for comparison.
-Goals: JSON p95 <= 100 ms, pages p95 <= 300 ms.
+Goals: JSON p95 <= 100 ms, pages p95 <= 300 ms. Then scores every indicator on the cases
+planted in the sample (openup.planted): recall and precision, and how many hits lie elsewhere.
 """
 
 from __future__ import annotations
@@ -14,7 +15,10 @@ import sqlite3
 import statistics
 import time
 
+from urllib.parse import urlsplit
+
 from instance_benchmark import build_sample_database, percentile, timed
+from openup.planted import SAMPLE_BUYERS, planted_ledger, score
 from openup_plugins.instance import make_datasette
 from openup_plugins.patterns.cache import warm
 from openup_plugins.patterns.indicators import INDICATORS
@@ -74,6 +78,34 @@ def main() -> None:
         verdict = "ok" if p95 <= JSON_GOAL_MS and page_p95 <= PAGE_GOAL_MS else "OVER"
         print(f"{page[:48]:<48} {statistics.median(json_times):>9.1f} {p95:>7.1f} {page_p95:>9.1f} "
               f"{baseline:>16}  {verdict}")
+    report_planted_cases(datasette)
+
+
+async def all_hits(datasette, slug: str) -> list[dict]:
+    """Every hit of the indicator with its defaults, page after page as a client reads them."""
+    hits, path = [], f"/inkop/flaggor/{slug}.json?_size=max"
+    while path:
+        body = (await datasette.client.get(path)).json()
+        hits += body["rows"]
+        following = urlsplit(body["next_url"]) if body["next_url"] else None
+        path = f"{following.path}?{following.query}" if following else None
+    return hits
+
+
+def report_planted_cases(datasette) -> None:
+    ledger = planted_ledger(*SAMPLE_BUYERS)
+    print("\nplanted cases (openup.planted): recall = found / planted, precision = found / "
+          "(found + flagged near misses)")
+    print(f"{'indicator':<20} {'found':>7} {'recall':>7} {'near flagged':>13} {'precision':>10} {'other hits':>11}")
+    for slug in INDICATORS:
+        hits = asyncio.run(all_hits(datasette, slug))
+        result = score(slug, hits, ledger, SAMPLE_BUYERS)
+        planted_buyers = {number for number, _ in SAMPLE_BUYERS}
+        elsewhere = sum(hit.get("kopare_id") not in planted_buyers for hit in hits)
+        precision = "-" if result["precision"] is None else f"{result['precision']:.2f}"
+        print(f"{slug:<20} {result['hittade']:>3} / {result['positiva']:<1} {result['recall']:>7.2f} "
+              f"{result['flaggade_nara_missar']:>6} / {result['nara_missar']:<4} {precision:>10} "
+              f"{elsewhere:>11}  {' '.join(result['missade'] + result['felaktigt_flaggade'])}")
 
 
 if __name__ == "__main__":

@@ -12,10 +12,12 @@ import datetime as dt
 import io
 import json
 import random
+import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from .columns import SPEC_COLUMNS
+from .planted import SAMPLE_BUYERS, planted_ledger
 from .synthetic import BUYERS, Buyer, Invoice, invoices, make_suppliers
 
 
@@ -58,8 +60,15 @@ def write_csv(path: Path, header: list[str], rows: list[list[str]], *, delimiter
 
 
 def _save_reproducibly(workbook, path: Path) -> None:
+    """The same bytes for the same workbook: fixed document dates, and the zip entries' times
+    (openpyxl stamps them with the clock) fixed too."""
     workbook.properties.created = workbook.properties.modified = dt.datetime(2024, 1, 1)
-    workbook.save(path)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    with zipfile.ZipFile(buffer) as saved, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as fixed:
+        for entry in saved.infolist():
+            fixed.writestr(zipfile.ZipInfo(entry.filename, (2024, 1, 1, 0, 0, 0)), saved.read(entry),
+                           zipfile.ZIP_DEFLATED)
 
 
 class SampleWriter:
@@ -197,11 +206,17 @@ class SampleWriter:
         return [write_csv(self.out_dir / "vgr_agresso_2022-12.csv", header, rows)]
 
 
+    def planted(self) -> list[Path]:
+        """Cases every indicator must flag and near misses it must not, at two made-up buyers
+        (openup.planted; scored by the patterns benchmark)."""
+        return [planted_ledger(*SAMPLE_BUYERS).write(self.out_dir / "planterade_fall_2021-2023.csv")]
+
+
 def write_samples(out_dir: Path, rows: int, seed: int) -> list[Path]:
     """Write every publisher's files to out_dir; the same seed gives the same bytes."""
     out_dir.mkdir(parents=True, exist_ok=True)
     writer = SampleWriter(out_dir, rows, seed)
     shapes: list[Callable[[], list[Path]]] = [writer.vgr, writer.goteborg, writer.orebro,
                                               writer.umea, writer.vasteras, writer.stockholm,
-                                              writer.agresso_v10]
+                                              writer.agresso_v10, writer.planted]
     return [path for shape in shapes for path in shape()]

@@ -44,6 +44,9 @@ _SUPPLIER_KEY = C("leverantor_nyckel", "TEXT",
                   "Leverantörens nyckel: organisations- eller momsnummer, annars namnet",
                   "Supplier key: organisation or VAT number, else the name")
 _SUPPLIER_NAME = C("leverantor", "TEXT", "Leverantörens namn (senast sedd)", "Supplier's name (latest seen)")
+_NAME_FORM = C("namnform", "TEXT",
+               "Namnet förenklat för jämförelse: gemener, utan skiljetecken, aktiebolag som ab",
+               "The name simplified for matching: lower case, no punctuation, aktiebolag as ab")
 _MONTH = C("manad", "TEXT", "Bokföringsmånad (ÅÅÅÅ-MM)", "Booking month (YYYY-MM)")
 _YEAR = C("ar", "INTEGER", "Bokföringsår", "Booking year")
 _SUM = C("summa", "REAL", "Summa nettobelopp exklusive moms", "Sum of net amounts excluding VAT", "SEK")
@@ -218,8 +221,30 @@ SUPPLIER_NAMES = Table(
         C("leverantor_id", "TEXT", "Leverantörens identitet", "Supplier id"),
         C("leverantor", "TEXT", "Namnet", "The name"),
         _ROWS,
+        _NAME_FORM,
     ),
     pk=("leverantor_id", "leverantor"),
+    indexes=(("namnform",),),
+)
+
+NAME_KEYED_SUPPLIERS = Table(
+    "namnnycklade_leverantorer",
+    "Leverantörer bokförda utan ett eget organisations- eller momsnummer (internt nummer, ogiltigt, "
+    "saknas eller flera nummer i samma fält): deras rader är nycklade på namnet",
+    "Suppliers booked without an organisation or VAT number of their own (an internal number, an "
+    "invalid one, none, or several in one field): their rows are keyed by name",
+    (
+        _SUPPLIER_KEY,
+        C("leverantor_id_typ", "TEXT", "internt, ogiltigt, saknas eller flera",
+          "internt, ogiltigt, saknas or flera"),
+        C("leverantor_id", "TEXT", "Identiteten som publicerad (tom om den saknas); för flera: "
+          "organisationsnumren åtskilda av ' / '",
+          "The id as published (empty if missing); for flera: the organisation numbers separated by ' / '"),
+        _ROWS,
+        _NAME_FORM,
+    ),
+    pk=("leverantor_nyckel", "leverantor_id_typ", "leverantor_id"),
+    indexes=(("namnform",), ("leverantor_id_typ",)),
 )
 
 ACCOUNTS = Table(
@@ -402,12 +427,12 @@ BUILD_INFO = Table(
 )
 
 TABLES: tuple[Table, ...] = (
-    LEDGER, SOURCE_FILES, REJECTED, BUYERS, SUPPLIERS, SUPPLIER_NAMES, ACCOUNTS,
+    LEDGER, SOURCE_FILES, REJECTED, BUYERS, SUPPLIERS, SUPPLIER_NAMES, NAME_KEYED_SUPPLIERS, ACCOUNTS,
     BUYER_SUPPLIER_MONTH, BUYER_MONTH, BUYER_SUPPLIER_YEAR, BUYER_YEAR, BUYER_ACCOUNT_MONTH,
     BUYER_UNIT_MONTH, SUPPLIER_ACCOUNT, BUYER_QUALITY,
     SOURCE_FILE_BUYERS,
     INVOICES,
     DIRECT_AWARD_LIMITS, BUILD_INFO,
 )
-SCHEMA_VERSION = "3"  # 2: kopare_manad, kopare_leverantor_ar, kopare_ar; 3: faktura_typ, file
-# columns, invoices by content
+SCHEMA_VERSION = "4"  # 2: kopare_manad, kopare_leverantor_ar, kopare_ar; 3: faktura_typ, file
+# columns, invoices by content; 4: namnform, namnnycklade_leverantorer

@@ -42,12 +42,21 @@ _CHUNK_COLUMNS = ("kopare_id", "leverantor", "leverantor_id", "konto_nr", "konto
                   "bokforingsdatum", "forvaltning", "fakturanummer", "verifikationsnummer", "avtal",
                   "leverantor_id_typ", "leverantor_nyckel", "datum_precision")
 _KEYED_TYPES = ("organisationsnummer", "utlandskt_momsnummer")
+# Rows keyed by name though the supplier may have an organisation number elsewhere (the
+# personal types are keyed by one label for all sole traders, so they match no one).
+_NAME_KEYED_TYPES = ("internt", "ogiltigt", "saknas", "flera")
 
 
 def _filled(name: str) -> pl.Expr:
     return (pl.col(name).is_not_null() & (pl.col(name) != "")).cast(pl.Int64)
 
 
+# The name as compared across ids: "TELIA SVERIGE AB" and "Telia Sverige Aktiebolag" alike.
+_NAME_FORM = (pl.col("leverantor").str.to_lowercase()
+              .str.replace_all(r"\(publ\)", " ")
+              .str.replace_all(r"[^\p{L}\p{N}]+", " ")
+              .str.replace_all(r"\baktiebolag(?:et)?\b", "ab")
+              .str.replace_all(r"\s+", " ").str.strip_chars())
 _ONE = pl.col("rad")  # 1 on every row: counts are sums, so partial counts add up
 _HAS_CONTRACT = _filled("avtal")
 
@@ -136,8 +145,12 @@ SUMMARIES = (
     Summary("kopare_forvaltning_manad", ("kopare_id", "forvaltning", "manad"), _SUMS, year_of_month=True),
     Summary("leverantor_konto", ("leverantor_nyckel", "konto_nr"),
             (*_SUMS, ("konto_text", pl.col("konto_text"), "last"))),
-    Summary("leverantorsnamn", ("leverantor_id", "leverantor"), (("rader", _ONE, "sum"),),
+    Summary("leverantorsnamn", ("leverantor_id", "leverantor"),
+            (("rader", _ONE, "sum"), ("namnform", _NAME_FORM, "last")),
             where=pl.col("leverantor_id_typ").is_in(_KEYED_TYPES)),
+    Summary("namnnycklade_leverantorer", ("leverantor_nyckel", "leverantor_id_typ", "leverantor_id"),
+            (("rader", _ONE, "sum"), ("namnform", _NAME_FORM, "last")),
+            where=pl.col("leverantor_id_typ").is_in(_NAME_KEYED_TYPES)),
     # How many rows carry each field, per buyer and year (for /inkop/kvalitet).
     Summary("kopare_kvalitet", ("kopare_id", "ar"), (
         ("rader", _ONE, "sum"), *((f"med_{c}", _filled(c), "sum") for c in _FILLED_COLUMNS),
@@ -210,7 +223,8 @@ class FileAggregates:
             **{name: pl.Series(name, chunk[name], dtype=pl.String) for name in _CHUNK_COLUMNS},
             **{name: pl.Series(name, chunk[name], dtype=pl.Int64) for name in ("maskerad", "ore", "kallrad")},
         }).with_columns(manad=pl.col("bokforingsdatum").str.slice(0, 7),
-                        ar=pl.col("bokforingsdatum").str.slice(0, 4), rad=pl.lit(1, pl.Int64))
+                        ar=pl.col("bokforingsdatum").str.slice(0, 4), rad=pl.lit(1, pl.Int64),
+                        leverantor_id=pl.col("leverantor_id").fill_null(""))  # a key column
         self._new_chunk()
         self.suppliers.update(rows.filter(pl.col("leverantor_id_typ").is_in(_KEYED_TYPES))
                               ["leverantor_id"].unique().to_list())

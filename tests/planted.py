@@ -1,49 +1,12 @@
-"""A ledger with planted cases for every indicator, and near misses it must not flag.
-
-Two buyers: A spends evenly over many suppliers (the background), B buys mostly from one
-supplier and spends heavily in the last week of the year. Supplier numbers are synthetic.
-"""
+"""The planted ledger (openup.planted), written and loaded for a test."""
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
-import random
 from pathlib import Path
 
-from openup.columns import SPEC_COLUMNS
-from openup.synthetic import synthetic_orgnr
+from openup.planted import A, B, Ledger, planted_ledger
 
-A = ("212000-1355", "Göteborgs Stad")
-B = ("212000-1967", "Örebro kommun")
-
-
-class Ledger:
-    def __init__(self, seed: int = 4):
-        self.rng = random.Random(seed)
-        self.lines: list[list[str]] = []
-        self.voucher = 1000
-        self.suppliers: dict[str, str] = {}
-
-    def supplier(self, label: str) -> str:
-        return self.suppliers.setdefault(label, synthetic_orgnr(self.rng))
-
-    def invoice(self, buyer, label: str, day: str, amount: float, number: str | None = None,
-                contract: str = "", accounts: int = 1) -> None:
-        self.voucher += 1
-        share = round(amount / accounts, 2)
-        for part in range(accounts):
-            value = share if part < accounts - 1 else round(amount - share * (accounts - 1), 2)
-            self.lines.append([*buyer, str(self.voucher), f"{label} AB", self.supplier(label),
-                               str(6420 + part), "Konsulttjänster", day, "Stadsledning",
-                               number or f"F{self.voucher}", f"{value:.2f}", "", contract, "", ""])
-
-    def write(self, path: Path) -> Path:
-        with path.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle, delimiter=";")
-            writer.writerow(SPEC_COLUMNS)
-            writer.writerows(self.lines)
-        return path
+__all__ = ["A", "B", "Ledger", "load_ledger", "planted_ledger"]
 
 
 def load_ledger(folder: Path, ledger: Ledger, name: str = "openup") -> Path:
@@ -54,67 +17,3 @@ def load_ledger(folder: Path, ledger: Ledger, name: str = "openup") -> Path:
     result = run_openup("load", "--db", db, ledger.write(folder / f"{name}.csv"))
     assert result.exit_code == 0, result.output
     return db
-
-
-def days(year: int):
-    day = dt.date(year, 1, 1)
-    while day.year == year:
-        yield day.isoformat()
-        day += dt.timedelta(days=1)
-
-
-def planted_ledger() -> Ledger:
-    ledger = Ledger()
-    rng = ledger.rng
-    # Background: A buys from 30 suppliers, evenly, with amounts that follow Benford's law;
-    # B buys a little from the same suppliers (so none of them has one buyer).
-    for year in (2021, 2022, 2023):
-        for n in range(60):
-            for month in range(1, 13):
-                for day in (3 + n % 10, 15 + n % 10):
-                    amount = round(10 ** rng.uniform(2, 5), 2)  # three whole decades: Benford
-                    ledger.invoice(A, f"Bakgrund {n}", f"{year}-{month:02d}-{day:02d}", amount)
-            ledger.invoice(B, f"Bakgrund {n}", f"{year}-06-15", 500.0)
-    # direktupphandling: over the limit with no contract; near misses under it or with a contract.
-    ledger.invoice(A, "Över gränsen", "2023-03-10", 750_000)
-    ledger.invoice(A, "Under gränsen", "2023-03-10", 699_000)
-    ledger.invoice(A, "Med avtal", "2023-04-10", 400_000, contract="AVT-7")
-    ledger.invoice(A, "Med avtal", "2023-05-10", 400_000)
-    ledger.invoice(A, "Över 2021", "2021-05-10", 620_000)  # 2021 limit 615 312
-    ledger.invoice(A, "Under 2022", "2022-05-10", 650_000)  # 2022's highest limit 700 000
-    # delade-fakturor: three just under the limit within 20 days; near misses far apart, lower.
-    for day, amount in (("2023-09-01", 680_000), ("2023-09-08", 690_000), ("2023-09-20", 695_000)):
-        ledger.invoice(A, "Delad", day, amount, contract="AVT-9")
-    ledger.invoice(A, "Glest", "2023-01-05", 680_000, contract="AVT-10")
-    ledger.invoice(A, "Glest", "2023-04-05", 690_000, contract="AVT-10")
-    ledger.invoice(A, "Lägre", "2023-10-01", 650_000, contract="AVT-11")
-    ledger.invoice(A, "Lägre", "2023-10-02", 650_000, contract="AVT-11")
-    for label in ("Delad", "Glest", "Lägre"):
-        ledger.invoice(B, label, "2023-06-15", 100.0)
-    # dubbletter: same amount and day, two numbers; near miss on different days.
-    ledger.invoice(A, "Dubbel", "2023-02-14", 48_312.50, number="10234")
-    ledger.invoice(A, "Dubbel", "2023-02-14", 48_312.50, number="10234-1")
-    ledger.invoice(A, "Olika dagar", "2023-02-14", 12_500.00, number="777")
-    ledger.invoice(A, "Olika dagar", "2023-03-14", 12_500.00, number="778")
-    # jamna-belopp: six invoices of round thousands; near miss with only three.
-    for month in range(1, 7):
-        ledger.invoice(A, "Jämn", f"2023-{month:02d}-20", 50_000)
-    for month in range(1, 4):
-        ledger.invoice(A, "Få jämna", f"2023-{month:02d}-21", 20_000)
-    for label in ("Dubbel", "Olika dagar", "Jämn", "Få jämna"):
-        ledger.invoice(B, label, "2023-06-15", 100.0)
-    # en-kopare: a large supplier of A only; near misses with a second buyer, or small.
-    ledger.invoice(A, "Ensam", "2023-06-01", 600_000, contract="AVT-12", accounts=3)
-    ledger.invoice(A, "Ensam", "2023-07-01", 600_000, contract="AVT-12")
-    ledger.invoice(A, "Två köpare", "2023-06-01", 2_000_000, contract="AVT-13")
-    ledger.invoice(B, "Två köpare", "2023-06-01", 10_000)
-    ledger.invoice(A, "Liten", "2023-06-01", 500_000, contract="AVT-14")
-    # koncentration, arsslut and benford at B in 2023: one dominant supplier, every day of the
-    # year, ten times as much in the last week; every amount begins with 1.
-    for day in days(2023):
-        amount = 100_000 if day >= "2023-12-25" else 10_000
-        ledger.invoice(B, "Dominant", day, amount)
-    ledger.invoice(A, "Dominant", "2023-06-15", 100.0)
-    # A names a contract on a row of 2021, so that direktupphandling can assess its 2021.
-    ledger.invoice(A, "Bakgrund 0", "2021-05-11", 1_234.56, contract="AVT-21")
-    return ledger

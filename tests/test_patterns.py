@@ -10,6 +10,8 @@ import pytest
 from openup_plugins.instance import make_datasette
 from openup_plugins.patterns.indicators import INDICATORS
 
+from openup.planted import EXPECTED, score
+
 from .planted import A, B, load_ledger, planted_ledger
 
 
@@ -89,6 +91,15 @@ def test_one_buyer_suppliers(planted):
     flagged = suppliers(planted, hits(planted, "en-kopare"))
     assert "Ensam" in flagged
     assert not {"Två köpare", "Liten", "Dominant"} & flagged
+
+
+def test_the_benchmarks_score_counts_every_planted_case(planted):
+    """EXPECTED (what the patterns benchmark scores against) names each indicator's cases as
+    the tests above find them."""
+    assert set(EXPECTED) == set(INDICATORS)
+    for slug in EXPECTED:
+        result = score(slug, hits(planted, slug), planted[1], (A, B))
+        assert (result["recall"], result["precision"]) == (1, 1), result
 
 
 def test_every_hit_names_its_keys_and_links_the_rows_behind(planted):

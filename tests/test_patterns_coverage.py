@@ -159,7 +159,7 @@ def test_flags_index_counts_every_hit(gaps, filters):
         assert counts[slug]["ej_bedomda"] == len(body["ej_bedomda"]), slug
     if filters.get("ar") != "2022":
         assert counts["direktupphandling"]["traffar"] == LARGE  # more than a page
-        assert f"<td>{LARGE}</td>" in get(gaps, "/inkop/flaggor", **filters)
+        assert re.search(f"<td[^>]*>{LARGE}</td>", get(gaps, "/inkop/flaggor", **filters))
 
 
 # 12. Datasette's paging conventions on every .json twin.

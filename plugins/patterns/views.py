@@ -6,6 +6,8 @@ kopare_forvaltning_manad, fakturor, kopare_kvalitet) through their indexes.
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from ..ledger import once_per_version
 from .cache import default_hits
 from .coverage import buyer_months, coverage, in_rows, years_between
@@ -122,8 +124,12 @@ async def _flags(database, filters: dict, supplier: str | None = None) -> list[d
 async def supplier_page(database, request, *, filters) -> dict | None:
     supplier = organisation_number(request.url_vars["id"], "leverantörens organisationsnummer")
     found = await _rows(database, "SELECT * FROM leverantorer WHERE leverantor_id = :s", {"s": supplier})
-    if not found:
+    matched = await matched_by_name(database, supplier)
+    if not found and not any("bland flera id" in r["matchning"] for r in matched["rows"]):
         return None
+    if not found:  # known only from a field that holds several numbers
+        found = [{"leverantor_id": supplier, "leverantor": supplier, "leverantor_id_typ": "organisationsnummer",
+                  "namnvarianter": None, "forsta_datum": None, "sista_datum": None, "rader": 0, "summa": 0}]
     params = {"s": supplier}
     months = await buyer_months(database)
     paid = {}  # year -> the buyers that paid the supplier that year
@@ -144,13 +150,51 @@ async def supplier_page(database, request, *, filters) -> dict | None:
         "titel": found[0]["leverantor"], "leverantor": found[0],
         "totalt": {"summa": found[0]["summa"], "rader": found[0]["rader"],
                    **coverage(months, set().union(*paid.values()), years_between(paid))},
-        "namnvarianter": (found[0]["namnvarianter"] or "").split(" | "),
+        "namnvarianter": [n for n in (found[0]["namnvarianter"] or "").split(" | ") if n],
         "kopare": buyers,
         "per_ar": per_year,
+        "matchade_pa_namn": matched,
         "konton": await _rows(database, f"""SELECT konto_nr, konto_text, summa, rader
             FROM leverantor_konto WHERE leverantor_nyckel = :s ORDER BY summa DESC LIMIT {TOP}""", params),
         "flaggor": await _flags(database, {"kopare": "", "ar": ""}, supplier),
     }
+
+
+# The name-keyed suppliers (rows booked without an organisation number of their own) that are
+# this supplier: by a name it is published under, or its number among several in one field.
+_NAME_KEYS = """SELECT n.leverantor_nyckel, group_concat(DISTINCT n.leverantor_id_typ) AS leverantor_id_typ,
+        max(n.leverantor_id_typ = 'flera' AND instr(' / ' || n.leverantor_id || ' / ', ' / ' || :s || ' / '))
+          AS bland_flera,
+        max(n.namnform IN (SELECT namnform FROM leverantorsnamn WHERE leverantor_id = :s)) AS samma_namn,
+        (SELECT count(DISTINCT o.leverantor_id) FROM leverantorsnamn o WHERE o.leverantor_id <> :s
+         AND o.namnform = n.namnform) AS andra_organisationsnummer
+    FROM namnnycklade_leverantorer n
+    WHERE n.namnform IN (SELECT namnform FROM leverantorsnamn WHERE leverantor_id = :s)
+       OR (n.leverantor_id_typ = 'flera'
+           AND instr(' / ' || n.leverantor_id || ' / ', ' / ' || :s || ' / '))
+    GROUP BY n.leverantor_nyckel"""
+
+
+async def matched_by_name(database, supplier: str) -> dict:
+    """Payments that are probably to this supplier but booked under another key, per key and
+    buyer, with their sum apart: never added to the supplier's own total."""
+    keys = await _rows(database, _NAME_KEYS, {"s": supplier})
+    rows = []
+    for key in keys:
+        for row in await _rows(database, """SELECT s.kopare_id, k.kopare, round(sum(s.summa), 2) AS summa,
+                sum(s.rader) AS rader, min(s.manad) AS forsta_manad, max(s.manad) AS sista_manad
+            FROM kopare_leverantor_manad s JOIN kopare k ON k.kopare_id = s.kopare_id
+            WHERE s.leverantor_nyckel = :n GROUP BY s.kopare_id ORDER BY summa DESC""",
+                                   {"n": key["leverantor_nyckel"]}):
+            matching = [how for how, found in (("namn", key["samma_namn"]), ("bland flera id", key["bland_flera"]))
+                        if found]
+            rows.append({**row, "leverantor": key["leverantor_nyckel"],
+                         "leverantor_id_typ": key["leverantor_id_typ"], "matchning": matching,
+                         "andra_organisationsnummer": key["andra_organisationsnummer"],
+                         "rader_url": f"/{database.name}/leverantorsreskontra?" + urlencode(
+                             {"kopare_id": row["kopare_id"], "leverantor_nyckel": key["leverantor_nyckel"]})})
+    return {"summa": round(sum(r["summa"] for r in rows), 2), "rader": sum(r["rader"] for r in rows),
+            "rows": rows}
 
 
 async def compare_page(database, request, *, filters) -> dict:
