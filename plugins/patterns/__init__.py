@@ -44,6 +44,8 @@ def rows_behind(database: str, indicator, row: dict) -> str:
         filters.append(("fakturanummer__in", json.dumps(sorted(set(numbers)), ensure_ascii=False)))
     elif indicator.rows_behind == "invoice" and row.get("bokforingsdatum"):
         filters.append(("bokforingsdatum", row["bokforingsdatum"]))
+    elif row.get("fran_datum"):  # the hit's figure is of these days
+        filters += [("bokforingsdatum__gte", row["fran_datum"]), ("bokforingsdatum__lte", row["till_datum"])]
     elif row.get("ar"):
         filters += [("bokforingsdatum__gte", f"{row['ar']}-01-01"),
                     ("bokforingsdatum__lte", f"{row['ar']}-12-31")]

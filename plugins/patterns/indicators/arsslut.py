@@ -12,7 +12,8 @@ INDICATOR = Indicator(
     why="\"Använd budgeten innan den försvinner\": köp i årets sista vecka har visat sig vara "
         "sämre underbyggda (Liebman & Mahoney fann 4,9 gånger högre utgifter sista veckan).",
     source="Liebman & Mahoney (2017), Do Expiring Budgets Lead to Wasteful Year-End Spending?",
-    output="En rad per köpare och år: dagsnitt i slutet och under resten av året, och kvoten.",
+    output="En rad per köpare och år: de sista dagarna (fran_datum–till_datum) och deras summa, "
+           "dagsnitt i slutet och under resten av året, och kvoten.",
     caveats="Bokföringsdatum är inte beställningsdatum. Årets sista dagar innehåller ofta "
             "periodiseringar och helgdagar. Kräver data för hela året.",
     parameters=(Parameter("dagar", 7, "k: antal dagar i slutet av året", 1, 60),
@@ -29,7 +30,8 @@ WITH d AS (
   FROM fakturor f WHERE {BUYER_YEAR.format(t="f")} AND f.datum_precision = 'dag'
   GROUP BY f.kopare_id, f.ar
 )
-SELECT kopare_id, ar, round(slut, 2) AS summa, round(slut / :dagar, 2) AS per_dag_slut,
+SELECT kopare_id, ar, date(ar || '-12-31', '-' || (CAST(:dagar AS INTEGER) - 1) || ' days') AS fran_datum,
+       ar || '-12-31' AS till_datum, round(slut, 2) AS summa, round(slut / :dagar, 2) AS per_dag_slut,
        round(ovrigt / (365 - :dagar), 2) AS per_dag_ovrigt,
        round((slut / :dagar) / (ovrigt / (365 - :dagar)), 2) AS kvot
 FROM d WHERE manader = 12 AND ovrigt > 0 AND (slut / :dagar) / (ovrigt / (365 - :dagar)) >= :kvot

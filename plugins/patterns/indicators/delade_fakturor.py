@@ -15,7 +15,8 @@ INDICATOR = Indicator(
     why="Att dela upp ett köp i flera fakturor är ett sätt att hålla sig under gränsen och slippa "
         "annonsera.",
     source="OCP red flag R011; IACRC, split purchases.",
-    output="En rad per första faktura i en grupp: antal fakturor i fönstret och deras summa.",
+    output="En rad per första faktura i en grupp: antal fakturor i fönstret, deras summa, första "
+           "och sista datum, fakturanummer och verifikationsnummer.",
     caveats="Fakturor med bara månad som datum jämförs med den 1:a i månaden. Återkommande "
             "leveranser (till exempel månadshyror) kan ge samma mönster helt korrekt.",
     parameters=(
@@ -24,16 +25,20 @@ INDICATOR = Indicator(
         Parameter("lag", "LOU", "Lagen vars gräns gäller", choices=("LOU", "LUF", "LUK")),
     ),
     rows_behind="invoice",
+    lists=("fakturanummer", "verifikationsnummer"),
     sql=f"""
 WITH nara AS (
-  SELECT f.kopare_id, f.leverantor_nyckel, f.fakturanyckel, f.bokforingsdatum, f.ar, f.summa,
+  SELECT f.kopare_id, f.leverantor_nyckel, f.fakturanyckel, f.fakturanummer, f.verifikationsnummer,
+         f.bokforingsdatum, f.ar, f.summa,
          {LIMIT_ON_DATE.format(date="f.bokforingsdatum")} AS grans
   FROM fakturor f
   WHERE {BUYER_YEAR.format(t="f")} AND f.leverantor_nyckel <> {SOLE_TRADERS}
     AND f.summa >= (SELECT min(grans) FROM direktupphandlingsgranser WHERE lag = :lag) * (1 - :andel / 100.0)
 )
-SELECT a.kopare_id, a.leverantor_nyckel AS leverantor_id, a.ar, a.fakturanyckel AS fakturanummer,
-       a.bokforingsdatum, a.grans, count(*) AS fakturor, round(sum(b.summa), 2) AS summa
+SELECT a.kopare_id, a.leverantor_nyckel AS leverantor_id, a.ar, a.bokforingsdatum,
+       max(b.bokforingsdatum) AS sista_datum, a.grans, count(*) AS fakturor, round(sum(b.summa), 2) AS summa,
+       json_group_array(b.fakturanummer) AS fakturanummer,
+       json_group_array(b.verifikationsnummer) AS verifikationsnummer
 FROM nara a JOIN nara b ON b.kopare_id = a.kopare_id AND b.leverantor_nyckel = a.leverantor_nyckel
   AND b.bokforingsdatum >= a.bokforingsdatum
   AND julianday(b.bokforingsdatum) - julianday(a.bokforingsdatum) <= :fonster
