@@ -19,11 +19,9 @@ import time
 from pathlib import Path
 
 import yaml
-
+from load_benchmark import write_national_csv
 from openup.schema import SCHEMA_VERSION
 from openup_plugins.instance import METADATA, SQL_TIME_LIMIT_MS, make_datasette
-
-from load_benchmark import write_national_csv
 
 OUT = Path(__file__).parent / "out"
 PAGE_GOAL_MS = 200

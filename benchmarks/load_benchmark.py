@@ -16,14 +16,16 @@ import csv
 import os
 import random
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from openup.database import connect, ensure_schema, index_name
 from openup.columns import SPEC_COLUMNS
+from openup.database import connect, ensure_schema, index_name
+from openup.flags import build_flags
 from openup.sample import dot_amount
 from openup.schema import LEDGER
 from openup.synthetic import ACCOUNTS, BUYERS, make_suppliers, synthetic_municipality_orgnr
@@ -104,6 +106,23 @@ def openup_load(csv_path: Path, db_path: Path) -> tuple[float, float]:
     return run_measured([openup, "load", "--db", str(db_path), str(csv_path)])
 
 
+def flags_build(db_path: Path) -> tuple[float, float]:
+    """Seconds to build flaggor for every buyer (as a first load does), and for the buyer with
+    the most rows alone (as a load of one publisher's file does), rolled back after."""
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    buyers = [b for b, in conn.execute("SELECT kopare_id FROM kopare ORDER BY rader DESC")]
+    conn.execute("BEGIN")
+    started = time.perf_counter()
+    build_flags(conn, buyers)
+    every = time.perf_counter() - started
+    started = time.perf_counter()
+    build_flags(conn, buyers[:1])
+    one = time.perf_counter() - started
+    conn.execute("ROLLBACK")
+    conn.close()
+    return every, one
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -124,6 +143,7 @@ def main() -> None:
             base_s, base_mib = sqlite_import(csv_path, imported)
             copy_s, copy_mib = sqlite_typed_and_indexed(imported, folder / f"sqlite_{rows}.db")
             ours_s, ours_mib = openup_load(csv_path, folder / f"openup_{rows}.db")
+            flags_every, flags_one = flags_build(folder / f"openup_{rows}.db")
             for tool, seconds, mib in (("sqlite3 .import", base_s, base_mib),
                                        ("  + typed, indexed", base_s + copy_s, max(base_mib, copy_mib)),
                                        ("openup load", ours_s, ours_mib)):
@@ -132,6 +152,8 @@ def main() -> None:
                   f"peak {ours_mib:.0f} MiB (target <= {TARGET_PEAK_MIB})")
             print(f"{rows:>11,} ratio sqlite3 .import + typed, indexed / sqlite3 .import = "
                   f"{(base_s + copy_s) / base_s:.2f} (SQLite's own share, before any normalising)")
+            print(f"{rows:>11,} of which flaggor: {flags_every:.2f} s for every buyer (a first load), "
+                  f"{flags_one:.2f} s for the largest buyer alone (a load of its file)")
             for measured in folder.iterdir():  # a 10M-row run would otherwise hold GBs to the end
                 measured.unlink()
 

@@ -8,6 +8,7 @@ and an inspect file so that table counts are instant on an immutable database.
 from __future__ import annotations
 
 import copy
+from html import escape
 import json
 import subprocess
 import sys
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import yaml
 from datasette.app import Datasette
-
+from openup.indicators import INDICATORS
 from openup.schema import TABLES
 
 from .exports import EXPORTS_MOUNT
@@ -50,8 +51,26 @@ def instance_metadata(database_names: list[str]) -> dict:
         entry = tables.setdefault(table.name, {})
         entry.setdefault("description", table.sv)
         entry["columns"] = {c.name: _column_description(c) for c in table.columns}
+    template.setdefault("queries", {}).update(flag_queries())
     metadata["databases"] = {name: copy.deepcopy(template) for name in database_names}
     return metadata
+
+
+def flag_queries() -> dict:
+    """A canned query per indicator over flaggor, with its description (Swedish)."""
+    return {f"flaggor_{slug.replace('-', '_')}": {
+        "title": f"Flaggor: {indicator.title}",
+        "description_html": (f"<p>{escape(indicator.flags)}</p><p><strong>Förbehåll:</strong> "
+                             f"{escape(indicator.caveats)}</p><p>Beräknade med standardparametrarna när "
+                             f"databasen byggdes. Metod, källor och andra parametrar: "
+                             f'<a href="/inkop/flaggor/{slug}">/inkop/flaggor/{slug}</a>. Lämna kopare_id '
+                             "och ar tomma för alla.</p>"),
+        "sql": ("SELECT kopare_id, kopare, leverantor_id, leverantor, ar, belopp, detaljer, rader_url\n"
+                f"FROM flaggor WHERE indikator = '{slug}'\n"
+                "  AND (:kopare_id = '' OR kopare_id = :kopare_id)\n"
+                "  AND (:ar = '' OR ar IS NULL OR ar = CAST(:ar AS INTEGER))\n"
+                "ORDER BY sortering DESC, belopp DESC"),
+    } for slug, indicator in INDICATORS.items()}
 
 
 def _column_description(column) -> str:
@@ -69,18 +88,14 @@ def inspect_file(database: Path) -> Path:
     return target
 
 
-def make_datasette(databases: list[Path], *, inspect: bool = True, exports: Path | None = None,
-                   warm_indicators: bool = False) -> Datasette:
+def make_datasette(databases: list[Path], *, inspect: bool = True, exports: Path | None = None) -> Datasette:
     """The instance serving databases (immutable), configured as it is published; exports is
-    a folder written by `openup export`, served under /exporter/; warm_indicators computes the
-    pattern indicators in the background from startup (as `openup serve` does)."""
+    a folder written by `openup export`, served under /exporter/."""
     inspect_data = {}
     if inspect:
         for database in databases:
             inspect_data.update(json.loads(inspect_file(database).read_text()))
     metadata = instance_metadata([d.stem for d in databases])
-    if warm_indicators:
-        metadata.setdefault("plugins", {})["openup"] = {"warm_indicators": True}
     return Datasette(
         immutables=[str(d) for d in databases],
         inspect_data=inspect_data or None,

@@ -191,7 +191,6 @@ def export(db_path: Path, out_dir: Path) -> None:
 def serve(databases: tuple[Path, ...], host: str, port: int, exports: Path | None) -> None:
     """Publicera databaserna med Datasette, så som instansen är konfigurerad (read-only)."""
     import uvicorn
-
     from openup_plugins.instance import make_datasette
 
     for database in databases:
@@ -199,7 +198,7 @@ def serve(databases: tuple[Path, ...], host: str, port: int, exports: Path | Non
             problem = schema_version_problem(conn)
         if problem:
             raise click.BadParameter(f"{database}: {problem}", param_hint="DATABASES")
-    datasette = make_datasette(list(databases), exports=exports, warm_indicators=True)
+    datasette = make_datasette(list(databases), exports=exports)
     click.echo(f"Open Up: http://{host}:{port}/")
     uvicorn.run(datasette.app(), host=host, port=port, log_level="warning")
 

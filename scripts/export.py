@@ -13,7 +13,6 @@ from pathlib import Path
 from .columns import SPEC_COLUMNS
 
 
-
 def export_buyers(database: Path, out_dir: Path) -> list[Path]:
     """Write out_dir/<orgnr>/leverantorsreskontra.db and ..._<year>.csv for every buyer."""
     written: list[Path] = []

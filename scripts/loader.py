@@ -11,8 +11,8 @@ import datetime as dt
 import gc
 import json
 import time
-from contextlib import contextmanager
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +20,7 @@ import sqlite_utils
 
 from .database import create_indexes, drop_indexes, ledger_is_empty
 from .errors import FileRefused
+from .flags import build_flags
 from .profiles import Profile
 from .reading import BATCH_LINES, DEFAULT_MAX_REJECTED_SHARE, ReadOptions, Tally, read_ledger
 from .records import ROW_COLUMNS
@@ -109,8 +110,9 @@ def _fewer_garbage_collections():
 
 def _load_in_transaction(db, path, reading, options, earlier, progress) -> FileResult:
     conn = db.conn
+    touched = set()  # the buyers whose flags the load changes
     for file_id, _name, first, last, _sha in earlier:
-        _remove_file(conn, file_id, first, last)
+        touched |= _remove_file(conn, file_id, first, last)
     fresh = ledger_is_empty(db)
     if fresh:  # building indexes once after a bulk insert beats updating them row by row
         for table in _BULK_TABLES:
@@ -151,6 +153,7 @@ def _load_in_transaction(db, path, reading, options, earlier, progress) -> FileR
                   json.dumps(result.corrections, ensure_ascii=False) if result.corrections else None,
                   file_id])
     aggregates.finish()
+    build_flags(conn, touched | aggregates.buyers)
     if options.source or options.license:
         conn.executemany("UPDATE kopare SET kalla = coalesce(?, kalla), licens = coalesce(?, licens) "
                          "WHERE kopare_id = ?",
@@ -173,8 +176,9 @@ def _stream_into(conn, batches, file_id: int, tally: Tally,
         progress(len(batch.rows.lines) + len(batch.rejections))
 
 
-def _remove_file(conn, file_id: int, first: int | None, last: int | None) -> None:
-    """Take an earlier load of a file out of the ledger and the summaries (for --replace)."""
+def _remove_file(conn, file_id: int, first: int | None, last: int | None) -> set[str]:
+    """Take an earlier load of a file out of the ledger and the summaries (for --replace);
+    the buyers it had."""
     taken_back = FileAggregates(conn, file_id, sign=-1)
     if first is not None and last is not None:
         rows = conn.execute(f"SELECT {_ROW_IDENTITY}, kallrad FROM leverantorsreskontra "
@@ -186,6 +190,7 @@ def _remove_file(conn, file_id: int, first: int | None, last: int | None) -> Non
         conn.execute("DELETE FROM leverantorsreskontra WHERE id BETWEEN ? AND ?", [first, last])
     conn.execute("DELETE FROM avvisade_rader WHERE kallfil_id = ?", [file_id])
     conn.execute("DELETE FROM kallfiler WHERE id = ?", [file_id])
+    return taken_back.buyers
 
 
 def _same_rows_loaded_as(conn, first, last, count: int, total_ore: int) -> str | None:

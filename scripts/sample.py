@@ -20,8 +20,6 @@ from .columns import SPEC_COLUMNS
 from .planted import SAMPLE_BUYERS, planted_ledger
 from .synthetic import BUYERS, Buyer, Invoice, invoices, make_suppliers
 
-
-
 # Västerås stad's rowstore API: v1.1's names, but v1.0's for the date and the amount.
 _VASTERAS_COLUMNS = ("kopare_id", "kopare", "verifikationsnummer", "leverantor", "leverantor_id",
                      "konto_nr", "konto_text", "kommun_id", "bokforingsdatum", "nettobelopp")

@@ -426,13 +426,40 @@ BUILD_INFO = Table(
     pk=("nyckel",),
 )
 
+FLAGS = Table(
+    "flaggor",
+    "Indikatorernas träffar med standardparametrar, beräknade när databasen byggdes: en rad per "
+    "träff. En flagga är en anledning att titta närmare, aldrig ett bevis.",
+    "The indicators' hits with default parameters, computed when the database was built: one row "
+    "per hit. A flag is a reason to look closer, never proof.",
+    (
+        C("indikator", "TEXT", "Indikatorn (se /inkop/flaggor)", "The indicator (see /inkop/flaggor)"),
+        _BUYER_ID,
+        C("kopare", "TEXT", "Köparens namn", "Buyer's name"),
+        C("leverantor_id", "TEXT", "Leverantörens nyckel (organisationsnummer, annars namnet); tom "
+          "för träffar som gäller en köpares år", "Supplier key (organisation number, else the name); "
+          "empty for hits about a buyer's year"),
+        C("leverantor", "TEXT", "Leverantörens namn", "Supplier's name"),
+        C("ar", "INTEGER", "Året träffen gäller (tomt för träffar över flera år)",
+          "The year of the hit (empty for hits over several years)"),
+        C("belopp", "REAL", "Beloppet träffen gäller", "The amount the hit is about", "SEK"),
+        C("sortering", "REAL", "Indikatorns mått, som träffarna ordnas efter (störst först)",
+          "The indicator's measure, by which hits are ordered (largest first)"),
+        C("detaljer", "TEXT", "Träffens övriga fält som JSON, olika för varje indikator",
+          "The hit's other fields as JSON, particular to each indicator"),
+        C("rader_url", "TEXT", "Sökväg till raderna i reskontran bakom träffen",
+          "Path to the ledger rows behind the hit"),
+    ),
+    indexes=(("indikator", "kopare_id", "ar"), ("indikator", "leverantor_id"), ("kopare_id", "ar")),
+)
+
 TABLES: tuple[Table, ...] = (
     LEDGER, SOURCE_FILES, REJECTED, BUYERS, SUPPLIERS, SUPPLIER_NAMES, NAME_KEYED_SUPPLIERS, ACCOUNTS,
     BUYER_SUPPLIER_MONTH, BUYER_MONTH, BUYER_SUPPLIER_YEAR, BUYER_YEAR, BUYER_ACCOUNT_MONTH,
     BUYER_UNIT_MONTH, SUPPLIER_ACCOUNT, BUYER_QUALITY,
     SOURCE_FILE_BUYERS,
-    INVOICES,
+    INVOICES, FLAGS,
     DIRECT_AWARD_LIMITS, BUILD_INFO,
 )
-SCHEMA_VERSION = "4"  # 2: kopare_manad, kopare_leverantor_ar, kopare_ar; 3: faktura_typ, file
-# columns, invoices by content; 4: namnform, namnnycklade_leverantorer
+SCHEMA_VERSION = "5"  # 2: kopare_manad, kopare_leverantor_ar, kopare_ar; 3: faktura_typ, file
+# columns, invoices by content; 4: namnform, namnnycklade_leverantorer; 5: flaggor

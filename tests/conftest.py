@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from openup.cli import main
 from openup.sample import write_samples
 

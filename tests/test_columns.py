@@ -5,7 +5,6 @@ import sqlite3
 from decimal import Decimal
 
 import pytest
-
 from openup.columns import alias_table, fold, map_columns, parse_alias_table
 from openup.profiles import builtin_profiles
 

@@ -10,12 +10,11 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from openup_plugins import dcat as dcat_plugin
+from openup_plugins.instance import make_datasette
 from rdflib import RDF, Graph, Namespace, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS
-
-from openup_plugins import dcat as dcat_plugin
-from openup_plugins.instance import make_datasette
 
 from .conftest import run_openup
 
@@ -180,7 +179,7 @@ async def test_openapi_document_is_valid_and_complete(datasette, sample_db):
         assert f"/{name}/{table}.json" in document["paths"], table
     for query in await datasette.get_canned_queries(name, None):
         assert f"/{name}/{query}.json" in document["paths"], query
-    from openup_plugins.patterns.indicators import INDICATORS
+    from openup.indicators import INDICATORS
 
     for slug in INDICATORS:
         assert f"/inkop/flaggor/{slug}.json" in document["paths"], slug
@@ -192,7 +191,6 @@ async def test_openapi_document_is_valid_and_complete(datasette, sample_db):
 
 async def test_catalog_is_cached_until_the_database_changes(sample_dir, tmp_path):
     from datasette.app import Datasette
-
     from openup_plugins.instance import instance_metadata
 
     db = tmp_path / "live.db"
@@ -211,7 +209,6 @@ async def test_catalog_is_cached_until_the_database_changes(sample_dir, tmp_path
 
 async def test_identifiers_and_uris_are_stable_across_rebuilds(sample_dir, tmp_path):
     from datasette.app import Datasette
-
     from openup_plugins.instance import instance_metadata
 
     identifiers = []
@@ -230,7 +227,6 @@ async def test_identifiers_and_uris_are_stable_across_rebuilds(sample_dir, tmp_p
 
 async def test_a_buyers_own_licence_goes_on_its_distributions(sample_dir, tmp_path):
     from datasette.app import Datasette
-
     from openup_plugins.instance import instance_metadata
 
     db = tmp_path / "openup.db"
@@ -244,3 +240,20 @@ async def test_a_buyers_own_licence_goes_on_its_distributions(sample_dir, tmp_pa
     assert licences == {cc_by}
     catalog = next(graph.subjects(RDF.type, DCAT.Catalog))
     assert str(graph.value(catalog, DCTERMS.license)) == "http://creativecommons.org/publicdomain/zero/1.0/"
+
+
+def test_links_work_on_any_port_without_configuration(sample_db, monkeypatch):
+    """Served on a free port with no base URL set, every distribution URL answers 200."""
+    import urllib.request
+
+    from .browser import serving
+
+    monkeypatch.delenv("OPENUP_BASE_URL", raising=False)
+    with serving(sample_db) as base:
+        graph = Graph().parse(data=urllib.request.urlopen(f"{base}/datasets/dcat.ttl").read(), format="turtle")
+        urls = {str(o) for p in (DCAT.accessURL, DCAT.downloadURL, DCAT.endpointURL)
+                for o in graph.objects(None, p)}
+        assert urls and all(url.startswith(base) for url in urls), sorted(urls)[:3]
+        for url in sorted(urls)[:40]:
+            with urllib.request.urlopen(url, timeout=60) as response:
+                assert response.status == 200 and response.read(), url

@@ -12,8 +12,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-from .conftest import run_openup
 from .browser import free_port
+from .conftest import run_openup
 
 ROOT = Path(__file__).parent.parent
 

@@ -6,7 +6,6 @@ import csv
 import sqlite3
 
 import pytest
-
 from openup.columns import SPEC_COLUMNS
 from openup_plugins.instance import make_datasette
 

@@ -1,7 +1,6 @@
 import random
 
 import pytest
-
 from openup import identifiers as ids
 from openup.synthetic import synthetic_orgnr, synthetic_personnummer
 

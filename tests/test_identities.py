@@ -6,7 +6,6 @@ import random
 import sqlite3
 
 import pytest
-
 from openup import identifiers as ids
 from openup.columns import SPEC_COLUMNS
 from openup.profiles import builtin_profiles

@@ -9,11 +9,10 @@ import sqlite3
 from html.parser import HTMLParser
 
 import pytest
-from openup.planted import SAMPLE_BUYERS
 import yaml
-
+from openup.planted import SAMPLE_BUYERS
 from openup.schema import TABLES
-from openup_plugins.instance import METADATA, SETTINGS, make_datasette
+from openup_plugins.instance import METADATA, SETTINGS, instance_metadata, make_datasette
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +74,8 @@ async def test_guide_has_five_worked_examples_with_charts(datasette):
 
 
 def canned_queries() -> dict:
-    return yaml.safe_load(METADATA.read_text())["database"]["queries"]
+    """metadata.yml's queries and one per indicator's flags, as served."""
+    return instance_metadata(["openup"])["databases"]["openup"]["queries"]
 
 
 EXAMPLE_PARAMS = {"kopare_id": "212000-1355", "ar": "2023", "andel": "50", "min_kopare": "2",

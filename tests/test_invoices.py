@@ -9,10 +9,9 @@ import sqlite3
 from urllib.parse import urlsplit
 
 import pytest
-from openup_plugins.instance import make_datasette
-
 from openup import reading, summaries
 from openup.synthetic import synthetic_personnummer
+from openup_plugins.instance import make_datasette
 
 from .planted import A, Ledger, load_ledger
 

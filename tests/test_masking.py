@@ -56,8 +56,9 @@ def test_no_personal_number_in_messages_or_reports(sample_dir, tmp_path):
 
 
 def test_personal_number_in_a_rejected_line_is_masked(tmp_path):
-    from openup.synthetic import synthetic_personnummer
     import random
+
+    from openup.synthetic import synthetic_personnummer
 
     pnr = synthetic_personnummer(random.Random(5))
     path = tmp_path / "ledger_2023-01.csv"

@@ -7,10 +7,9 @@ import asyncio
 import re
 
 import pytest
-from openup_plugins.instance import make_datasette
-from openup_plugins.patterns.indicators import INDICATORS
-
+from openup.indicators import INDICATORS
 from openup.planted import EXPECTED, score
+from openup_plugins.instance import make_datasette
 
 from .planted import A, B, load_ledger, planted_ledger
 

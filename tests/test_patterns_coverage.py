@@ -11,8 +11,8 @@ import re
 from urllib.parse import urlencode, urlsplit
 
 import pytest
+from openup.indicators import INDICATORS
 from openup_plugins.instance import make_datasette
-from openup_plugins.patterns.indicators import INDICATORS
 
 from .browser import Visit, chromium, needs_chromium, serving
 from .planted import A, B, Ledger, load_ledger

@@ -5,7 +5,6 @@ do at the default sizes)."""
 import sqlite3
 
 import pytest
-
 from openup import reading, summaries
 
 from .conftest import run_openup

@@ -1,7 +1,13 @@
 import pytest
-
-from openup.values import (DAY, MONTH, parse_amount, parse_date, period_from_file_name,
-                           repair_invoice_number, split_account)
+from openup.values import (
+    DAY,
+    MONTH,
+    parse_amount,
+    parse_date,
+    period_from_file_name,
+    repair_invoice_number,
+    split_account,
+)
 
 
 @pytest.mark.parametrize("text, expected", [

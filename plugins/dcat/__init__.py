@@ -3,8 +3,8 @@
 /datasets/dcat answers RDF/XML (or Turtle or JSON-LD by Accept), /datasets/dcat.ttl Turtle,
 /datasets/dcat.jsonld JSON-LD; /openapi.json describes every JSON endpoint. The graph is built
 once per version of the database and kept with its serialisations until a load changes it.
-All URLs are absolute from the configured base URL (OPENUP_BASE_URL, else `base_url` in the
-plugin's metadata): behind a proxy the request's own host is the wrong one.
+All URLs are absolute: from OPENUP_BASE_URL, else `base_url` in the plugin's metadata, else
+the scheme and host the request came to (behind a proxy, configure the public address).
 """
 
 from __future__ import annotations

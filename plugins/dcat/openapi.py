@@ -33,8 +33,9 @@ def _query(name: str, description: str, schema: dict | None = None, required: bo
 
 def _pattern_paths() -> dict:
     """The procurement-pattern views' JSON twins (plugins/patterns)."""
+    from openup.indicators import INDICATORS
+
     from ..patterns.filters import MAX_SIZE
-    from ..patterns.indicators import INDICATORS
 
     buyer = _query("kopare", "Köparens organisationsnummer NNNNNN-NNNN",
                    {"type": "string", "pattern": r"^\d{6}-?\d{4}$"})

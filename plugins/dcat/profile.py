@@ -7,13 +7,11 @@ import uuid
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
+from openup.columns import SPEC_COLUMNS
 from rdflib import RDF, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF
 
-from openup.columns import SPEC_COLUMNS
-
 from .catalog import BuyerYear, CatalogFacts
-
 
 
 class _Terms:

@@ -6,21 +6,21 @@ with two decimals, organisation numbers NNNNNN-NNNN.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from urllib.parse import urlencode
 
 from datasette import Response, hookimpl
+from markupsafe import Markup, escape
 from datasette.database import QueryInterrupted
 from datasette.utils import path_with_replaced_args
+from openup.flags import as_shown, rows_behind, stored_hit
+from openup.indicator import BadParameter
+from openup.indicators import INDICATORS
 
 from ..ledger import ledger_database
 from . import charts
-from .cache import default_hits, warm
 from .coverage import buyer_months, coverage, in_rows, month_ranges
-from .filters import common_filters, matches, page_window
-from .indicator import BadParameter
-from .indicators import INDICATORS
+from .filters import common_filters, page_window
 from .views import buyer_page, compare_page, not_assessed, overview_page, quality_page, supplier_page
 
 PLUGIN_NAME = "openup"  # Datasette serves a plugin's static/ under its distribution's name
@@ -28,34 +28,6 @@ PLUGIN_NAME = "openup"  # Datasette serves a plugin's static/ under its distribu
 
 class NotFound(Exception):
     pass
-
-
-def rows_behind(database: str, indicator, row: dict) -> str:
-    """The ledger rows behind a hit, as a Datasette table URL."""
-    filters = []
-    if indicator.rows_behind != "supplier":  # a supplier's hit spans every buyer
-        filters.append(("kopare_id", row["kopare_id"]))
-    if indicator.rows_behind != "buyer_year" and row.get("leverantor_id"):
-        filters.append(("leverantor_nyckel", row["leverantor_id"]))
-    vouchers, numbers = row.get("verifikationsnummer"), row.get("fakturanummer")
-    if indicator.rows_behind == "invoice" and isinstance(vouchers, list) and all(vouchers):
-        filters.append(("verifikationsnummer__in", json.dumps(sorted(set(vouchers)), ensure_ascii=False)))
-    elif indicator.rows_behind == "invoice" and isinstance(numbers, list) and all(numbers):
-        filters.append(("fakturanummer__in", json.dumps(sorted(set(numbers)), ensure_ascii=False)))
-    elif indicator.rows_behind == "invoice" and row.get("bokforingsdatum"):
-        filters.append(("bokforingsdatum", row["bokforingsdatum"]))
-    elif row.get("fran_datum"):  # the hit's figure is of these days
-        filters += [("bokforingsdatum__gte", row["fran_datum"]), ("bokforingsdatum__lte", row["till_datum"])]
-    elif row.get("ar"):
-        filters += [("bokforingsdatum__gte", f"{row['ar']}-01-01"),
-                    ("bokforingsdatum__lte", f"{row['ar']}-12-31")]
-    return f"/{database}/leverantorsreskontra?{urlencode(filters)}"
-
-
-def _as_shown(indicator, row: dict) -> dict:
-    """Amounts to the öre, and the indicator's list columns as lists."""
-    return {k: json.loads(v) if k in indicator.lists and isinstance(v, str)
-            else round(v, 2) if isinstance(v, float) else v for k, v in row.items()}
 
 
 def paged(datasette, request, window: tuple[int, int], following: list) -> dict:
@@ -76,7 +48,7 @@ def page_of(datasette, request, window: tuple[int, int], rows: list) -> dict:
 
 
 def _from_defaults(indicator, filters, own) -> bool:
-    """Whether the hits asked for are among the defaults' hits, computed once (cache.py)."""
+    """Whether the hits asked for are in flaggor, built with the database for the defaults."""
     return own == indicator.arguments({}) and (indicator.yearly or not filters["ar"])
 
 
@@ -88,19 +60,28 @@ async def _run(database, sql: str, arguments: dict) -> list[dict]:
                            "eller använd standardvärdena") from None
 
 
+_STORED = """FROM flaggor WHERE indikator = :indikator AND (:kopare = '' OR kopare_id = :kopare)
+    AND (:ar = '' OR ar IS NULL OR ar = CAST(:ar AS INTEGER))"""
+
+
 async def _hits_page(database, indicator, filters, own, size: int, offset: int) -> list[dict]:
-    """size + 1 hits from offset: from the computed defaults, or run with these parameters."""
+    """size + 1 hits from offset, as shown, each with the path of its rows (rader_url): read
+    from flaggor, or computed with these parameters."""
     if _from_defaults(indicator, filters, own):
-        hits = [r for r in await default_hits(database, indicator) if matches(r, filters)]
-        return hits[offset: offset + size + 1]
-    return await _run(database, f"SELECT * FROM ({indicator.sql}) LIMIT {size + 1} OFFSET {offset}",
+        rows = await _run(database, f"""SELECT * {_STORED} ORDER BY sortering DESC, belopp DESC, rowid
+            LIMIT {size + 1} OFFSET {offset}""", {**filters, "indikator": indicator.slug})
+        return [{**stored_hit(row), "rader_url": row["rader_url"]} for row in rows]
+    hits = await _run(database, f"SELECT * FROM ({indicator.sql}) LIMIT {size + 1} OFFSET {offset}",
                       {**filters, **own})
+    return [{**hit, "rader_url": rows_behind(database.name, indicator, hit)}
+            for hit in (as_shown(indicator, h) for h in hits)]
 
 
 async def hit_count(database, indicator, filters, own) -> int:
     """How many hits there are, on every page."""
     if _from_defaults(indicator, filters, own):
-        return sum(matches(r, filters) for r in await default_hits(database, indicator))
+        return (await _run(database, f"SELECT count(*) AS n {_STORED}",
+                           {**filters, "indikator": indicator.slug}))[0]["n"]
     return (await _run(database, f"SELECT count(*) AS n FROM ({indicator.sql})", {**filters, **own}))[0]["n"]
 
 
@@ -112,10 +93,10 @@ async def indicator_hits(datasette, request, slug: str) -> dict:
     filters, own = common_filters(request), indicator.arguments(request.args)
     window = page_window(datasette, request)
     hits = await _hits_page(database, indicator, filters, own, *window)
-    page = paged(datasette, request, window, [_as_shown(indicator, r) for r in hits])
+    page = paged(datasette, request, window, hits)
     months = await buyer_months(database)
     for row in page["rows"]:
-        row["rader_url"] = datasette.absolute_url(request, rows_behind(database.name, indicator, row))
+        row["rader_url"] = datasette.absolute_url(request, row["rader_url"])
         if indicator.rows_behind != "invoice" and "ar" in row:  # a figure of the buyer's year
             row.update(in_rows(coverage(months, [row["kopare_id"]], [row["ar"]])))
     return {"indikator": slug, "titel": indicator.title, "parametrar": {**filters, **own}, **page,
@@ -197,12 +178,11 @@ def _with_lookups(view, template):
 
 
 @hookimpl
-def startup(datasette):
-    """When the instance is served (not in tests), compute the indicators in the background."""
-    if (datasette.plugin_config(PLUGIN_NAME) or {}).get("warm_indicators"):
-        async def begin():
-            asyncio.ensure_future(warm(datasette))
-        return begin
+def render_cell(value, column, table):
+    """In flaggor, each hit's rows are a link."""
+    if table == "flaggor" and column == "rader_url" and isinstance(value, str) and value.startswith("/"):
+        return Markup(f'<a href="{escape(value)}">Raderna bakom</a>')
+    return None
 
 
 @hookimpl

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+from openup.indicator import BadParameter
 from stdnum.se import orgnr as stdnum_orgnr
-
-from .indicator import BadParameter
 
 MAX_SIZE = 1000  # Datasette's max_returned_rows, named in the OpenAPI document (plugins/dcat)
 
@@ -39,9 +38,3 @@ def page_window(datasette, request) -> tuple[int, int]:
     if not offset.isdigit() or int(offset) > 10**12:
         raise BadParameter("_next ska vara ett heltal (värdet av next i förra svaret)")
     return int(size), int(offset)
-
-
-def matches(row: dict, filters: dict[str, str]) -> bool:
-    """Whether a hit is of the buyer and year asked for (a hit of no one year matches any)."""
-    return ((not filters["kopare"] or row["kopare_id"] == filters["kopare"])
-            and (not filters["ar"] or "ar" not in row or row["ar"] == int(filters["ar"])))

@@ -1,20 +1,19 @@
 """The figures behind each /inkop page (the page and its .json twin render the same dict).
 
 Every query reads the summary tables built at load (kopare_leverantor_manad, kopare_konto_manad,
-kopare_forvaltning_manad, fakturor, kopare_kvalitet) through their indexes.
+kopare_forvaltning_manad, fakturor, kopare_kvalitet, flaggor) through their indexes.
 """
 
 from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from ..ledger import once_per_version
-from .cache import default_hits
-from .coverage import buyer_months, coverage, in_rows, years_between
-from .filters import matches, organisation_number
-from .indicator import BadParameter
-from .indicators import INDICATORS
+from openup.indicator import BadParameter
+from openup.indicators import INDICATORS
 
+from ..ledger import once_per_version
+from .coverage import buyer_months, coverage, in_rows, years_between
+from .filters import organisation_number
 
 TOP = 20
 
@@ -108,13 +107,16 @@ async def not_assessed(database, indicator, filters: dict) -> list[dict]:
 async def _flags(database, filters: dict, supplier: str | None = None) -> list[dict]:
     """How many hits each indicator has (with its defaults) for these filters or this supplier;
     for a buyer's year, also why an indicator cannot assess it (ej_bedomd)."""
+    found = {r["indikator"]: r["n"] for r in await _rows(database, """SELECT indikator, count(*) AS n
+        FROM flaggor WHERE (:kopare = '' OR kopare_id = :kopare)
+          AND (:ar = '' OR ar IS NULL OR ar = CAST(:ar AS INTEGER))
+          AND (:leverantor = '' OR leverantor_id = :leverantor)
+        GROUP BY indikator""", {**filters, "leverantor": supplier or ""})}
     counts = []
     for slug, indicator in INDICATORS.items():
         if supplier and indicator.rows_behind == "buyer_year":
             continue  # a hit per buyer and year names no supplier
-        hits = [r for r in await default_hits(database, indicator) if matches(r, filters)
-                and (supplier is None or r.get("leverantor_id") == supplier)]
-        counts.append({"indikator": slug, "titel": indicator.title, "traffar": len(hits)})
+        counts.append({"indikator": slug, "titel": indicator.title, "traffar": found.get(slug, 0)})
         if not supplier:
             reasons = [r["skal"] for r in await not_assessed(database, indicator, filters)]
             counts[-1]["ej_bedomd"] = "; ".join(reasons) or None

@@ -18,6 +18,7 @@ INDICATOR = Indicator(
     parameters=(Parameter("min_summa", 1_000_000, "Lägsta totala summa, kr", 0, 1e12),),
     rows_behind="supplier",
     yearly=False,
+    per_buyer=False,  # a second buyer of the supplier takes the hit away
     sql=f"""
 SELECT min(t.kopare_id) AS kopare_id, t.leverantor_nyckel AS leverantor_id,
        max(t.leverantor) AS leverantor, round(sum(t.summa), 2) AS summa, sum(t.rader) AS rader,

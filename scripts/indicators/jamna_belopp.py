@@ -17,6 +17,7 @@ INDICATOR = Indicator(
     caveats="Fasta arvoden, hyror och bidrag är ofta jämna belopp helt i sin ordning.",
     parameters=(Parameter("faktor", 3, "Hur många gånger köparens andel", 1, 1000),
                 Parameter("min_fakturor", 5, "Minsta antal fakturor från leverantören", 1, 1e6)),
+    ranked_by="andel_jamna",
     sql=f"""
 WITH lev AS (
   SELECT f.kopare_id, f.ar, f.leverantor_nyckel, count(*) AS fakturor,

@@ -54,6 +54,8 @@ class Indicator:
     yearly: bool = True  # every hit is of one year (column ar), so a year filter can pick hits
     # The buyers' years it cannot assess and never flags: kopare_id, kopare, ar and skal (why).
     not_assessed: str = ""
+    ranked_by: str = "summa"  # the column its hits are ordered by, largest first
+    per_buyer: bool = True  # a buyer's hits depend on that buyer's rows alone
 
     def arguments(self, query: dict[str, str]) -> dict[str, float | str]:
         return {p.name: p.parse(query.get(p.name)) for p in self.parameters}

@@ -19,6 +19,7 @@ INDICATOR = Indicator(
     parameters=(Parameter("dagar", 7, "k: antal dagar i slutet av året", 1, 60),
                 Parameter("kvot", 2, "Gräns för kvoten", 1, 100)),
     rows_behind="buyer_year",
+    ranked_by="kvot",
     sql=f"""
 WITH d AS (
   SELECT f.kopare_id, f.ar,

@@ -20,6 +20,7 @@ INDICATOR = Indicator(
     parameters=(Parameter("hhi", 1800, "HHI-gräns", 0, 10000),
                 Parameter("andel_topp", 40, "Största leverantörens andel, procent", 0, 100)),
     rows_behind="buyer_year",
+    ranked_by="hhi",
     sql=f"""
 WITH s AS (
   SELECT t.kopare_id, t.ar, t.leverantor_nyckel, max(t.leverantor) AS leverantor, sum(t.summa) AS summa

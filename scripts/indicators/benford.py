@@ -18,6 +18,7 @@ INDICATOR = Indicator(
     parameters=(Parameter("mad", 0.015, "Gräns för MAD", 0, 1),
                 Parameter("min_fakturor", 300, "Minsta antal fakturor", 10, 1e7)),
     rows_behind="buyer_year",
+    ranked_by="mad",
     sql=f"""
 WITH forsta AS (
   SELECT f.kopare_id, f.ar, CAST(substr(CAST(CAST(abs(f.summa) AS INTEGER) AS TEXT), 1, 1) AS INTEGER) AS siffra
