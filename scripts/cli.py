@@ -200,7 +200,8 @@ def serve(databases: tuple[Path, ...], host: str, port: int, exports: Path | Non
             raise click.BadParameter(f"{database}: {problem}", param_hint="DATABASES")
     datasette = make_datasette(list(databases), exports=exports)
     click.echo(f"Open Up: http://{host}:{port}/")
-    uvicorn.run(datasette.app(), host=host, port=port, log_level="warning")
+    # A download or stream whose client stopped reading would hold a graceful shutdown open.
+    uvicorn.run(datasette.app(), host=host, port=port, log_level="warning", timeout_graceful_shutdown=5)
 
 
 @main.command()

@@ -3,6 +3,7 @@ defaults, and one SQL query a journalist can read, run over the summary tables b
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 
@@ -30,6 +31,8 @@ class Parameter:
             value = float(text.replace(",", "."))
         except ValueError:
             raise BadParameter(f"{self.name} ska vara ett tal, inte {text!r}") from None
+        if not math.isfinite(value):
+            raise BadParameter(f"{self.name} ska vara ett ändligt tal, inte {text!r}")
         if (self.minimum is not None and value < self.minimum) or (
                 self.maximum is not None and value > self.maximum):
             raise BadParameter(f"{self.name} ska ligga mellan {self.minimum:g} och {self.maximum:g}")

@@ -26,14 +26,21 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+class Served(str):
+    """The base URL of an instance being served, with its server process."""
+
+    process: subprocess.Popen
+
+
 @contextmanager
 def serving(database: Path):
-    """`openup serve database` on a free port; yields the base URL."""
+    """`openup serve database` on a free port; yields the base URL (a Served)."""
     port = free_port()
     openup = Path(sys.executable).parent / "openup"
     process = subprocess.Popen([openup, "serve", database, "--port", str(port)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
+    base = Served(f"http://127.0.0.1:{port}")
+    base.process = process
     deadline = time.monotonic() + 60
     while True:
         try:

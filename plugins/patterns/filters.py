@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from openup.indicator import BadParameter
 from stdnum.se import orgnr as stdnum_orgnr
 
+_NUMBER = re.compile(r"[0-9]{1,13}")  # ASCII digits only: str.isdigit() takes "²" too
 MAX_SIZE = 1000  # Datasette's max_returned_rows, named in the OpenAPI document (plugins/dcat)
 
 
@@ -21,7 +24,7 @@ def common_filters(request) -> dict[str, str]:
     year = request.args.get("ar", "")
     if buyer:
         buyer = organisation_number(buyer, "kopare")
-    if year and not (year.isdigit() and 1990 <= int(year) <= 2100):
+    if year and not (_NUMBER.fullmatch(year) and 1990 <= int(year) <= 2100):
         raise BadParameter(f"ar ska vara ett år mellan 1990 och 2100, inte {year!r}")
     return {"kopare": buyer, "ar": year}
 
@@ -33,8 +36,8 @@ def page_window(datasette, request) -> tuple[int, int]:
     size = request.args.get("_size") or str(datasette.setting("default_page_size"))
     size = str(largest) if size == "max" else size
     offset = request.args.get("_next") or "0"
-    if not size.isdigit() or not 1 <= int(size) <= largest:
+    if not _NUMBER.fullmatch(size) or not 1 <= int(size) <= largest:
         raise BadParameter(f"_size ska vara max eller ett heltal mellan 1 och {largest}")
-    if not offset.isdigit() or int(offset) > 10**12:
+    if not _NUMBER.fullmatch(offset) or int(offset) > 10**12:
         raise BadParameter("_next ska vara ett heltal (värdet av next i förra svaret)")
     return int(size), int(offset)

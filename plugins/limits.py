@@ -1,0 +1,86 @@
+"""What keeps one visitor from taking the instance down: bounds on what a query may allocate,
+bad parameters answered 400 rather than 500, and streams that stop when their client goes.
+
+Datasette's own routes raise ValueError, TypeError or OverflowError on some malformed
+parameters (`_timelimit=abc`, `_through=null`, a `__gte` of 100 digits); those are answered as
+the client's error, through Datasette's own error page, never by patching Datasette.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import traceback
+from pathlib import Path
+
+import datasette as datasette_package
+from datasette import hookimpl
+from datasette.handle_exception import handle_exception as render_error
+from datasette.utils.asgi import BadRequest
+
+MAX_VALUE_BYTES = 16 * 1024 * 1024  # the longest string or blob any query may build
+MAX_SQLITE_HEAP = 512 * 1024 * 1024  # all SQLite's memory in the process
+_DATASETTE = str(Path(datasette_package.__file__).parent)
+_PARAMETER_ERRORS = (ValueError, TypeError, OverflowError, sqlite3.ProgrammingError)
+
+
+@hookimpl
+def prepare_connection(conn):
+    conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)
+    conn.execute(f"PRAGMA hard_heap_limit = {MAX_SQLITE_HEAP}")
+
+
+def _raised_in_datasette(exception: BaseException) -> bool:
+    """Whether the innermost frame that raised it is Datasette's (not one of our plugins)."""
+    frames = traceback.extract_tb(exception.__traceback__)
+    return bool(frames) and frames[-1].filename.startswith(_DATASETTE)
+
+
+@hookimpl
+def handle_exception(datasette, request, exception):
+    if isinstance(exception, MemoryError):
+        message = "frågan kräver mer minne än instansen ger en fråga: begränsa den (LIMIT, WHERE)"
+    elif isinstance(exception, _PARAMETER_ERRORS) and _raised_in_datasette(exception):
+        message = f"ogiltig parameter: {exception}"
+    elif str(exception).startswith("Cannot sort table by"):
+        message = f"kan inte sortera på den kolumnen: {exception}"
+    else:
+        return None
+    return render_error(datasette, request, BadRequest(message))
+
+
+class ClientGone(Exception):
+    """Raised into a response that is still being sent when its client has disconnected."""
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    def wrap(app):
+        async def stopping_when_the_client_goes(scope, receive, send):
+            if scope["type"] != "http":
+                return await app(scope, receive, send)
+            messages: asyncio.Queue = asyncio.Queue()
+            gone = asyncio.Event()
+
+            async def listen():
+                while True:
+                    message = await receive()
+                    await messages.put(message)
+                    if message["type"] == "http.disconnect":
+                        gone.set()
+                        return
+
+            async def sending(message):
+                if gone.is_set():
+                    raise ClientGone()
+                await send(message)
+
+            listener = asyncio.ensure_future(listen())
+            try:
+                await app(scope, messages.get, sending)
+            except ClientGone:
+                pass
+            finally:
+                listener.cancel()
+        return stopping_when_the_client_goes
+    return wrap
