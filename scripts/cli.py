@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from . import identifiers
+from . import identifiers, locks
 from .database import connect, ensure_schema, schema_version_problem
 from .loader import LOADED, REFUSED, FileResult, LoadOptions, load_file
 from .profiles import builtin_profiles
@@ -88,27 +88,51 @@ def load(db_path: Path, replace: bool, source, license_, max_rejected: float, bu
     profiles = _profiles(profile)
     options = LoadOptions(buyer, buyer_name, period, profile, source, license_, replace, max_rejected)
     existed = db_path.exists()
-    with _open_database(db_path) as db:
-        results = [_load_with_progress(db, path, profiles, options) for path in files]
-    if not existed and not any(r.status == LOADED for r in results):
-        db_path.unlink(missing_ok=True)  # nothing was loaded: leave no empty database behind
+    results = []
+    try:
+        with _open_database(db_path) as db:
+            for path in files:
+                results.append(_load_with_progress(db, path, profiles, options))
+    except sqlite3.OperationalError as error:
+        if not _disk_refused(error):
+            raise
+        raise click.ClickException(f"disken är full eller gick inte att skriva till ({error}): {path} "
+                                   "lästes inte in, och databasen är som före filen. Frigör utrymme "
+                                   "och kör igen.") from None
+    finally:
+        if not existed and not any(r.status == LOADED for r in results):
+            for leftover in (db_path, Path(f"{db_path}-journal")):  # leave no empty database behind
+                if leftover.is_file():
+                    leftover.unlink()
     for result in results:
         click.echo(_summary_line(result), err=result.status == REFUSED)
     sys.exit(1 if any(r.status == REFUSED for r in results) else 0)
+
+
+def _disk_refused(error: Exception) -> bool:
+    """SQLite's errors for a write the disk did not take: full (ENOSPC), or a file size limit."""
+    return isinstance(error, sqlite3.OperationalError) and (
+        "disk is full" in str(error) or "disk I/O error" in str(error))
 
 
 @contextmanager
 def _open_database(path: Path):
     try:
         db = connect(path)
-        db.conn.execute("BEGIN IMMEDIATE")
-        db.conn.execute("ROLLBACK")
-        ensure_schema(db)
     except (sqlite3.Error, OSError) as error:
-        raise click.BadParameter(f"kan inte skriva databasen {path}: {error}",
-                                 param_hint="--db") from None
+        raise click.BadParameter(f"kan inte skriva databasen {path}: {error}", param_hint="--db") from None
     try:
-        yield db
+        with locks.loading(path):
+            try:
+                db.conn.execute("BEGIN IMMEDIATE")
+                db.conn.execute("ROLLBACK")
+                ensure_schema(db)
+            except (sqlite3.Error, OSError) as error:
+                if _disk_refused(error):
+                    raise
+                raise click.BadParameter(f"kan inte skriva databasen {path}: {error}",
+                                         param_hint="--db") from None
+            yield db
     finally:
         db.conn.close()
 
@@ -193,15 +217,34 @@ def serve(databases: tuple[Path, ...], host: str, port: int, exports: Path | Non
     import uvicorn
     from openup_plugins.instance import make_datasette
 
-    for database in databases:
-        with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as conn:
-            problem = schema_version_problem(conn)
-        if problem:
-            raise click.BadParameter(f"{database}: {problem}", param_hint="DATABASES")
-    datasette = make_datasette(list(databases), exports=exports)
-    click.echo(f"Open Up: http://{host}:{port}/")
-    # A download or stream whose client stopped reading would hold a graceful shutdown open.
-    uvicorn.run(datasette.app(), host=host, port=port, log_level="warning", timeout_graceful_shutdown=5)
+    with locks.serving(list(databases)):
+        for database in databases:
+            _recover_interrupted_load(database)
+            with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as conn:
+                problem = schema_version_problem(conn)
+            if problem:
+                raise click.BadParameter(f"{database}: {problem}", param_hint="DATABASES")
+        datasette = make_datasette(list(databases), exports=exports)
+        click.echo(f"Open Up: http://{host}:{port}/")
+        # A download or stream whose client stopped reading would hold a graceful shutdown open.
+        uvicorn.run(datasette.app(), host=host, port=port, log_level="warning", timeout_graceful_shutdown=5)
+
+
+def _recover_interrupted_load(database: Path) -> None:
+    """A load killed mid-file leaves its journal beside the database; opening the database for
+    writing once rolls the file back to before that load (a read-only open cannot)."""
+    journal = Path(f"{database}-journal")
+    if not journal.exists():
+        return
+    try:
+        with closing(sqlite3.connect(database)) as conn:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.Error as error:
+        raise click.ClickException(
+            f"{database} har en journal från en avbruten inläsning ({journal}) som inte kan rullas "
+            f"tillbaka här ({error}): öppna databasen skrivbar en gång, så återställs den") from None
+    if not journal.exists():
+        click.echo(f"{database}: en avbruten inläsning rullades tillbaka; databasen är som före den", err=True)
 
 
 @main.command()

@@ -83,7 +83,8 @@ def load_file(db: sqlite_utils.Database, path: Path, profiles: dict[str, Profile
             with _fewer_garbage_collections():
                 result = _load_in_transaction(db, path, reading, options, earlier, progress)
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:  # SQLite has already rolled back after some errors (a full disk)
+                conn.execute("ROLLBACK")
             raise
         if result.status == LOADED:
             conn.execute("COMMIT")

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
+from .browser import serving
 from .conftest import dump, run_openup
 from .files import v11_lines, write_v11
 
@@ -86,11 +89,20 @@ def test_killed_load_leaves_the_database_as_it_was(tmp_path):
     deadline = time.monotonic() + 60
     while not journal.exists() and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.01)
-    time.sleep(0.5)  # well inside the file's transaction: rows are being written
+    size = db.stat().st_size
+    while db.stat().st_size == size and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)  # until pages are written into the file: its journal is then "hot"
     assert process.poll() is None, "the load finished before it could be killed"
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
     assert journal.exists()  # the interrupted transaction left its rollback journal
+    served = tmp_path / "served"
+    served.mkdir()
+    shutil.copy(db, served / db.name)
+    shutil.copy(journal, served / journal.name)
+    with serving(served / db.name) as base:  # a server started on it rolls the load back
+        assert urllib.request.urlopen(f"{base}/inkop.json").status == 200
+    assert not (served / journal.name).exists() and dump(served / db.name) == before
     with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert dump(db) == before
