@@ -31,6 +31,8 @@ SETTINGS = {
     "suggest_facets": False,
     "facet_time_limit_ms": 600,
     "sql_time_limit_ms": SQL_TIME_LIMIT_MS,
+    # Ad hoc SQL may use two of them at once (capacity.py): the pages always find a free one.
+    "num_sql_threads": 6,
     # Exports stream to the end: a large CSV is complete, never silently cut.
     "allow_csv_stream": True,
     "max_csv_mb": 0,

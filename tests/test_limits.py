@@ -90,3 +90,36 @@ def test_sigterm_ends_the_server_while_a_download_is_stuck(sample_db):
         finally:
             client.close()
         assert time.monotonic() - started < 10
+
+
+def test_ad_hoc_sql_cannot_take_every_sql_thread(sample_db, monkeypatch):
+    """Two ad hoc queries at once; a third that cannot get its turn is told to come back (429),
+    while pages are answered meanwhile."""
+    from openup_plugins import capacity
+
+    monkeypatch.setattr(capacity, "WAIT_FOR_TURN_S", 0.5)
+    datasette = make_datasette([sample_db])
+    slow = ("WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r WHERE i < 100000000) "
+            "SELECT count(*) FROM r")
+
+    async def scenario():
+        queries = [asyncio.ensure_future(datasette.client.get("/openup.json", params={"sql": slow}))
+                   for _ in range(3)]
+        page = await datasette.client.get("/inkop.json")
+        return page, await asyncio.gather(*queries)
+
+    page, answers = asyncio.run(scenario())
+    assert page.status_code == 200
+    assert sorted(a.status_code for a in answers) == [400, 400, 429]  # two stopped by the time limit
+    assert "försök igen" in next(a for a in answers if a.status_code == 429).json()["error"]
+
+
+def test_the_front_page_is_rendered_once_per_instance(sample_db, tmp_path):
+    """Each instance answers with its own front page, the same every time."""
+    import shutil
+
+    other = tmp_path / "annan.db"
+    shutil.copy(sample_db, other)
+    first, second = make_datasette([sample_db]), make_datasette([other], inspect=False)
+    pages = [asyncio.run(d.client.get("/")).text for d in (first, second, first)]
+    assert pages[0] == pages[2] and "annan" in pages[1] and "annan" not in pages[0]

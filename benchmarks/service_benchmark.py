@@ -1,0 +1,138 @@
+"""Staying up under load (issue 11): many clients on an ordinary mix of pages, then the same
+with clients running expensive SQL alongside, then requests that ask for huge values.
+
+Serves a database of --rows national-spec rows (built once, cached in benchmarks/out/) with
+`openup serve` in its own process, as deployed, and prints per page: requests, errors, timeouts
+and p50/p95/p99 in ms; requests per second; and the server's peak memory (VmHWM).
+Goals: 0 errors and 0 timeouts; p95 <= 1 s for every page but the CSV stream and <= 200 ms for
+the front page; with the expensive SQL alongside, front page and /inkop p95 <= 300 ms;
+peak server RSS <= 1 GiB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+from instance_benchmark import build_database, percentile
+from openup_plugins.instance import inspect_file
+
+TIMEOUT_S = 30
+EXPENSIVE_SQL = ("WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r WHERE i < 100000000) "
+                 "SELECT count(*) FROM r")
+HUGE_VALUES = ("select zeroblob(999000000)", "select hex(randomblob(400000000))")
+
+
+def mix(database: Path) -> dict[str, str]:
+    name = database.stem
+    with sqlite3.connect(database) as conn:
+        buyer, year = conn.execute("SELECT kopare_id, max(ar) FROM kopare_kvalitet GROUP BY 1 "
+                                   "ORDER BY sum(rader) DESC LIMIT 1").fetchone()
+        slug = conn.execute("SELECT indikator FROM flaggor GROUP BY 1 ORDER BY count(*) DESC").fetchone()[0]
+    return {
+        "front page": "/",
+        "/inkop": "/inkop",
+        "flag json": f"/inkop/flaggor/{slug}.json",
+        "buyer json": f"/inkop/kopare/{buyer}.json",
+        "table page": f"/{name}/leverantorsreskontra?kopare_id={buyer}",
+        "facet page": f"/{name}/leverantorsreskontra?_facet=kopare_id&kopare_id={buyer}",
+        "filtered CSV": f"/{name}/leverantorsreskontra.csv?kopare_id={buyer}&bokforingsdatum__gte={year}-12-01"
+                        f"&_stream=on&_size=max",
+    }
+
+
+def peak_rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def client(http, pages, deadline, timings, errors):
+    names = list(pages)
+    turn = 0
+    while time.monotonic() < deadline:
+        name = names[turn % len(names)]
+        turn += 1
+        started = time.perf_counter()
+        try:
+            response = await http.get(pages[name])
+            await response.aread()
+            if response.status_code != 200:
+                errors[name] = errors.get(name, 0) + 1
+        except httpx.TimeoutException:
+            errors[f"{name} (timeout)"] = errors.get(f"{name} (timeout)", 0) + 1
+            continue
+        timings.setdefault(name, []).append((time.perf_counter() - started) * 1000)
+
+
+async def expensive(http, database_name, deadline):
+    while time.monotonic() < deadline:
+        try:
+            await http.get(f"/{database_name}.json", params={"sql": EXPENSIVE_SQL})
+        except httpx.TimeoutException:
+            pass
+
+
+async def run(base, pages, clients, expensive_clients, seconds, database_name):
+    timings, errors = {}, {}
+    limits = httpx.Limits(max_connections=clients + expensive_clients + 5)
+    async with httpx.AsyncClient(base_url=base, timeout=TIMEOUT_S, limits=limits) as http:
+        deadline = time.monotonic() + seconds
+        await asyncio.gather(*(client(http, pages, deadline, timings, errors) for _ in range(clients)),
+                             *(expensive(http, database_name, deadline) for _ in range(expensive_clients)))
+    return timings, errors
+
+
+def report(title, timings, errors, seconds, pid):
+    total = sum(len(t) for t in timings.values())
+    print(f"\n{title}: {total / seconds:.1f} requests/s, errors and timeouts: {errors or 'none'}, "
+          f"server peak RSS {peak_rss_mib(pid):.0f} MiB")
+    print(f"{'page':<14} {'requests':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
+    for name, values in timings.items():
+        print(f"{name:<14} {len(values):>9} {percentile(values, 0.5):>8.0f} {percentile(values, 0.95):>8.0f} "
+              f"{percentile(values, 0.99):>8.0f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--seconds", type=int, default=60)
+    args = parser.parse_args()
+    database = build_database(args.rows)
+    inspect_file(database)
+    port = 9000 + os.getpid() % 1000
+    server = subprocess.Popen([Path(sys.executable).parent / "openup", "serve", database, "--port", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        while True:
+            try:
+                httpx.get(f"{base}/-/versions.json")
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        pages = mix(database)
+        print(f"{args.rows:,} rows; {args.clients} clients x {args.seconds} s; timeout {TIMEOUT_S} s")
+        report("ordinary mix", *asyncio.run(run(base, pages, args.clients, 0, args.seconds, database.stem)),
+               args.seconds, server.pid)
+        report("with 5 clients running expensive SQL",
+               *asyncio.run(run(base, pages, args.clients, 5, args.seconds, database.stem)), args.seconds, server.pid)
+        for sql in HUGE_VALUES:
+            answer = httpx.get(f"{base}/{database.stem}.json", params={"sql": sql}, timeout=TIMEOUT_S)
+            print(f"{sql}: HTTP {answer.status_code}, server peak RSS {peak_rss_mib(server.pid):.0f} MiB")
+    finally:
+        server.terminate()
+        server.wait(15)
+
+
+if __name__ == "__main__":
+    main()
