@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 from html import escape
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -88,6 +89,17 @@ def inspect_file(database: Path) -> Path:
         subprocess.run([str(datasette), "inspect", str(database), "--inspect-file", str(target)],
                        check=True)
     return target
+
+
+SERVED_DATABASES, SERVED_EXPORTS = "OPENUP_SERVED_DATABASES", "OPENUP_SERVED_EXPORTS"
+
+
+def app_from_environment():
+    """The ASGI app of the instance that `openup serve` describes in the environment: each
+    worker process of a multi-process server builds its own from the same description."""
+    databases = [Path(p) for p in os.environ[SERVED_DATABASES].split(os.pathsep)]
+    exports = os.environ.get(SERVED_EXPORTS)
+    return make_datasette(databases, exports=Path(exports) if exports else None).app()
 
 
 def make_datasette(databases: list[Path], *, inspect: bool = True, exports: Path | None = None) -> Datasette:

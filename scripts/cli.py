@@ -212,10 +212,12 @@ def export(db_path: Path, out_dir: Path) -> None:
 @click.option("--port", default=8001, show_default=True, type=int, envvar="PORT")
 @click.option("--exports", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Mapp från `openup export` att publicera under /exporter/.")
-def serve(databases: tuple[Path, ...], host: str, port: int, exports: Path | None) -> None:
+@click.option("--workers", default=os.cpu_count() or 1, show_default="antal processorer", type=click.IntRange(1, 64),
+              help="Antal serverprocesser.")
+def serve(databases: tuple[Path, ...], host: str, port: int, exports: Path | None, workers: int) -> None:
     """Publicera databaserna med Datasette, så som instansen är konfigurerad (read-only)."""
     import uvicorn
-    from openup_plugins.instance import make_datasette
+    from openup_plugins.instance import SERVED_DATABASES, SERVED_EXPORTS, inspect_file
 
     with locks.serving(list(databases)):
         for database in databases:
@@ -224,10 +226,16 @@ def serve(databases: tuple[Path, ...], host: str, port: int, exports: Path | Non
                 problem = schema_version_problem(conn)
             if problem:
                 raise click.BadParameter(f"{database}: {problem}", param_hint="DATABASES")
-        datasette = make_datasette(list(databases), exports=exports)
-        click.echo(f"Open Up: http://{host}:{port}/")
-        # A download or stream whose client stopped reading would hold a graceful shutdown open.
-        uvicorn.run(datasette.app(), host=host, port=port, log_level="warning", timeout_graceful_shutdown=5)
+        for database in databases:
+            inspect_file(database)  # once, before the workers start
+        os.environ[SERVED_DATABASES] = os.pathsep.join(str(d) for d in databases)
+        if exports:
+            os.environ[SERVED_EXPORTS] = str(exports)
+        click.echo(f"Open Up: http://{host}:{port}/ ({workers} processer)")
+        # Each worker process serves every request on its own (Python runs one thread at a time);
+        # a download or stream whose client stopped reading would hold a graceful shutdown open.
+        uvicorn.run("openup_plugins.instance:app_from_environment", factory=True, workers=workers,
+                    host=host, port=port, log_level="warning", timeout_graceful_shutdown=5)
 
 
 def _recover_interrupted_load(database: Path) -> None:
