@@ -426,6 +426,16 @@ BUILD_INFO = Table(
     pk=("nyckel",),
 )
 
+BUYER_DAY = Table(
+    "kopare_dag",
+    "Summa per köpare och bokföringsdag, av rader med datum på dagen",
+    "Sum per buyer and booking day, of the rows dated to the day",
+    (_BUYER_ID, C("bokforingsdatum", "TEXT", "Bokföringsdatum (ÅÅÅÅ-MM-DD)", "Booking date (YYYY-MM-DD)"),
+     _YEAR, _SUM, _ROWS),
+    pk=("kopare_id", "bokforingsdatum"),
+    indexes=(("ar", "kopare_id"),),
+)
+
 FLAGS = Table(
     "flaggor",
     "Indikatorernas träffar med standardparametrar, beräknade när databasen byggdes: en rad per "
@@ -456,10 +466,10 @@ FLAGS = Table(
 TABLES: tuple[Table, ...] = (
     LEDGER, SOURCE_FILES, REJECTED, BUYERS, SUPPLIERS, SUPPLIER_NAMES, NAME_KEYED_SUPPLIERS, ACCOUNTS,
     BUYER_SUPPLIER_MONTH, BUYER_MONTH, BUYER_SUPPLIER_YEAR, BUYER_YEAR, BUYER_ACCOUNT_MONTH,
-    BUYER_UNIT_MONTH, SUPPLIER_ACCOUNT, BUYER_QUALITY,
+    BUYER_UNIT_MONTH, BUYER_DAY, SUPPLIER_ACCOUNT, BUYER_QUALITY,
     SOURCE_FILE_BUYERS,
     INVOICES, FLAGS,
     DIRECT_AWARD_LIMITS, BUILD_INFO,
 )
-SCHEMA_VERSION = "5"  # 2: kopare_manad, kopare_leverantor_ar, kopare_ar; 3: faktura_typ, file
-# columns, invoices by content; 4: namnform, namnnycklade_leverantorer; 5: flaggor
+SCHEMA_VERSION = "6"  # 2: kopare_manad, kopare_leverantor_ar, kopare_ar; 3: faktura_typ, file
+# columns, invoices by content; 4: namnform, namnnycklade_leverantorer; 5: flaggor; 6: kopare_dag

@@ -71,7 +71,7 @@ class Summary:
     keys: tuple[str, ...]
     values: tuple[tuple[str, pl.Expr, str], ...]
     where: pl.Expr | None = None
-    year_of_month: bool = False  # the table has an ar column, the year of manad
+    year_of: str = ""  # the table has an ar column: the year of this key (a month or a date)
 
     def partial(self, rows: pl.DataFrame) -> pl.DataFrame:
         if self.where is not None:
@@ -89,7 +89,7 @@ class Summary:
     def columns(self) -> list[str]:
         """The table's columns this summary writes, in the order of write()'s rows."""
         values = ["summa" if name == "ore" else name for name, _, _ in self.values]
-        return [*self.keys, *(["ar"] if self.year_of_month else []), *values]
+        return [*self.keys, *(["ar"] if self.year_of else []), *values]
 
     def upsert(self) -> str:
         """Adds counts and sums to a row already there; "last" values follow the rows that add."""
@@ -111,7 +111,7 @@ class Summary:
         counted = [name for name, _, how in self.values if how == "sum"]  # öre too
         _write_rows(conn, self.upsert(), totals.select(
             *self.keys,
-            *([pl.col("manad").str.slice(0, 4).cast(pl.Int64).alias("ar")] if self.year_of_month else []),
+            *([pl.col(self.year_of).str.slice(0, 4).cast(pl.Int64).alias("ar")] if self.year_of else []),
             *(pl.col(name) * sign if name in counted else pl.col(name) for name, _, _ in self.values),
         ))
 
@@ -136,13 +136,16 @@ _SUMS = (("ore", pl.col("ore"), "sum"), ("rader", _ONE, "sum"))
 SUMMARIES = (
     Summary("kopare_leverantor_manad", ("kopare_id", "leverantor_nyckel", "manad"),
             (*_SUMS, ("rader_med_avtal", _HAS_CONTRACT, "sum"), ("leverantor", pl.col("leverantor"), "last")),
-            year_of_month=True),
-    Summary("kopare_manad", ("kopare_id", "manad"), _SUMS, year_of_month=True),
+            year_of="manad"),
+    Summary("kopare_manad", ("kopare_id", "manad"), _SUMS, year_of="manad"),
     Summary("kopare_leverantor_ar", ("kopare_id", "leverantor_nyckel", "ar"),
             (*_SUMS, ("leverantor", pl.col("leverantor"), "last"))),
     Summary("kopare_konto_manad", ("kopare_id", "konto_nr", "konto_text", "manad"), _SUMS,
-            year_of_month=True),
-    Summary("kopare_forvaltning_manad", ("kopare_id", "forvaltning", "manad"), _SUMS, year_of_month=True),
+            year_of="manad"),
+    Summary("kopare_forvaltning_manad", ("kopare_id", "forvaltning", "manad"), _SUMS, year_of="manad"),
+    # Spending per day, of the rows dated to the day (for arsslut).
+    Summary("kopare_dag", ("kopare_id", "bokforingsdatum"), _SUMS,
+            where=pl.col("datum_precision") == "dag", year_of="bokforingsdatum"),
     Summary("leverantor_konto", ("leverantor_nyckel", "konto_nr"),
             (*_SUMS, ("konto_text", pl.col("konto_text"), "last"))),
     Summary("leverantorsnamn", ("leverantor_id", "leverantor"),

@@ -11,7 +11,7 @@ from .conftest import run_openup
 
 SUMMARIES = {table: f"SELECT * FROM {table}" for table in (
     "kopare_leverantor_manad", "kopare_manad", "kopare_leverantor_ar", "kopare_ar", "kopare_konto_manad",
-    "kopare_forvaltning_manad", "leverantor_konto",
+    "kopare_forvaltning_manad", "kopare_dag", "leverantor_konto",
     "leverantorsnamn", "namnnycklade_leverantorer", "kopare_kvalitet", "kopare", "leverantorer", "konton")}
 # a replaced file has a new id: its buyers are compared by its name
 SUMMARIES["kallfil_kopare"] = ("SELECT filnamn, kopare_id, b.rader FROM kallfil_kopare b "

@@ -6,7 +6,8 @@ INDICATOR = Indicator(
     title="Utgiftstopp i slutet av året",
     flags="En köpare betalar ovanligt mycket de sista dagarna av året jämfört med resten av året.",
     method="Kvot = (summa de sista k dagarna i december / k) / (summa resten av året / antal "
-           "övriga dagar). Bara fakturor med dagsdatum räknas. Flagga när kvoten är minst gränsen.",
+           "övriga dagar), över konteringsrader per bokföringsdag (tabellen kopare_dag). Bara rader "
+           "med dagsdatum räknas. Flagga när kvoten är minst gränsen.",
     example="En myndighet spenderar i snitt 1 mkr per dag men 6 mkr per dag 25–31 december: "
             "kvot 6, flaggas.",
     why="\"Använd budgeten innan den försvinner\": köp i årets sista vecka har visat sig vara "
@@ -22,14 +23,14 @@ INDICATOR = Indicator(
     ranked_by="kvot",
     sql=f"""
 WITH d AS (
-  SELECT f.kopare_id, f.ar,
-    sum(CASE WHEN f.bokforingsdatum > date(f.ar || '-12-31', '-' || CAST(:dagar AS INTEGER) || ' days')
-             THEN f.summa ELSE 0 END) AS slut,
-    sum(CASE WHEN f.bokforingsdatum <= date(f.ar || '-12-31', '-' || CAST(:dagar AS INTEGER) || ' days')
-             THEN f.summa ELSE 0 END) AS ovrigt,
-    count(DISTINCT substr(f.bokforingsdatum, 1, 7)) AS manader
-  FROM fakturor f WHERE {BUYER_YEAR.format(t="f")} AND f.datum_precision = 'dag'
-  GROUP BY f.kopare_id, f.ar
+  SELECT t.kopare_id, t.ar,
+    sum(CASE WHEN t.bokforingsdatum > date(t.ar || '-12-31', '-' || CAST(:dagar AS INTEGER) || ' days')
+             THEN t.summa ELSE 0 END) AS slut,
+    sum(CASE WHEN t.bokforingsdatum <= date(t.ar || '-12-31', '-' || CAST(:dagar AS INTEGER) || ' days')
+             THEN t.summa ELSE 0 END) AS ovrigt,
+    count(DISTINCT substr(t.bokforingsdatum, 1, 7)) AS manader
+  FROM kopare_dag t WHERE {BUYER_YEAR.format(t="t")}
+  GROUP BY t.kopare_id, t.ar
 )
 SELECT kopare_id, ar, date(ar || '-12-31', '-' || (CAST(:dagar AS INTEGER) - 1) || ' days') AS fran_datum,
        ar || '-12-31' AS till_datum, round(slut, 2) AS summa, round(slut / :dagar, 2) AS per_dag_slut,

@@ -23,13 +23,14 @@ INDICATOR = Indicator(
 WITH forsta AS (
   SELECT f.kopare_id, f.ar, CAST(substr(CAST(CAST(abs(f.summa) AS INTEGER) AS TEXT), 1, 1) AS INTEGER) AS siffra
   FROM fakturor f WHERE {BUYER_YEAR.format(t="f")} AND abs(f.summa) >= 10
-), antal AS (SELECT kopare_id, ar, count(*) AS fakturor FROM forsta GROUP BY 1, 2),
+), per_siffra AS (SELECT kopare_id, ar, siffra, count(*) AS n FROM forsta GROUP BY 1, 2, 3),
+antal AS (SELECT kopare_id, ar, sum(n) AS fakturor FROM per_siffra GROUP BY 1, 2),
 siffror(d) AS (VALUES (1), (2), (3), (4), (5), (6), (7), (8), (9)),
 andelar AS (
-  SELECT a.kopare_id, a.ar, a.fakturor, s.d,
-         (SELECT count(*) FROM forsta x WHERE x.kopare_id = a.kopare_id AND x.ar = a.ar AND x.siffra = s.d)
-           * 1.0 / a.fakturor AS andel
-  FROM antal a CROSS JOIN siffror s WHERE a.fakturor >= :min_fakturor
+  SELECT a.kopare_id, a.ar, a.fakturor, s.d, coalesce(p.n, 0) * 1.0 / a.fakturor AS andel
+  FROM antal a CROSS JOIN siffror s
+  LEFT JOIN per_siffra p ON p.kopare_id = a.kopare_id AND p.ar = a.ar AND p.siffra = s.d
+  WHERE a.fakturor >= :min_fakturor
 )
 SELECT kopare_id, ar, max(fakturor) AS fakturor,
        round(sum(abs(andel - log10(1 + 1.0 / d))) / 9, 4) AS mad,
