@@ -12,6 +12,7 @@ import datetime as dt
 import io
 import json
 import random
+import re
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -57,16 +58,21 @@ def write_csv(path: Path, header: list[str], rows: list[list[str]], *, delimiter
     return path
 
 
+_SAVED_AT = re.compile(rb"<dcterms:modified([^>]*)>[^<]*</dcterms:modified>")
+
+
 def _save_reproducibly(workbook, path: Path) -> None:
-    """The same bytes for the same workbook: fixed document dates, and the zip entries' times
-    (openpyxl stamps them with the clock) fixed too."""
-    workbook.properties.created = workbook.properties.modified = dt.datetime(2024, 1, 1)
+    """The same bytes for the same workbook: openpyxl stamps the clock on the document's
+    modified date and on the zip entries when it saves, so both are fixed afterwards."""
+    workbook.properties.created = dt.datetime(2024, 1, 1)
     buffer = io.BytesIO()
     workbook.save(buffer)
     with zipfile.ZipFile(buffer) as saved, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as fixed:
         for entry in saved.infolist():
-            fixed.writestr(zipfile.ZipInfo(entry.filename, (2024, 1, 1, 0, 0, 0)), saved.read(entry),
-                           zipfile.ZIP_DEFLATED)
+            content = saved.read(entry)
+            if entry.filename == "docProps/core.xml":
+                content = _SAVED_AT.sub(rb"<dcterms:modified\1>2024-01-01T00:00:00Z</dcterms:modified>", content)
+            fixed.writestr(zipfile.ZipInfo(entry.filename, (2024, 1, 1, 0, 0, 0)), content, zipfile.ZIP_DEFLATED)
 
 
 class SampleWriter:

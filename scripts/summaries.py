@@ -28,6 +28,7 @@ os.environ.setdefault("_RJEM_MALLOC_CONF", "background_thread:true,dirty_decay_m
 import polars as pl
 
 from .identifiers import buyer_kind
+from .periods import LAST_COVERED_DAY
 from .places import coordinates
 from .records import ROW_COLUMNS, Batch
 
@@ -371,12 +372,13 @@ def _refresh_buyer(conn: sqlite3.Connection, buyer: str) -> None:
         conn.execute("DELETE FROM kopare WHERE kopare_id = ?", [buyer])
         return
     first, last, name, municipality = conn.execute(
-        """SELECT (SELECT min(bokforingsdatum) FROM leverantorsreskontra WHERE kopare_id = :b),
-            (SELECT max(bokforingsdatum) FROM leverantorsreskontra WHERE kopare_id = :b),
-            (SELECT kopare FROM leverantorsreskontra WHERE kopare_id = :b AND kopare <> ''
+        f"""SELECT (SELECT min(bokforingsdatum) FROM leverantorsreskontra WHERE kopare_id = :kopare),
+            ({LAST_COVERED_DAY}),
+            (SELECT kopare FROM leverantorsreskontra WHERE kopare_id = :kopare AND kopare <> ''
              ORDER BY bokforingsdatum DESC LIMIT 1),
-            (SELECT kommun_id FROM leverantorsreskontra WHERE kopare_id = :b AND kommun_id <> ''
-             ORDER BY bokforingsdatum DESC LIMIT 1)""", {"b": buyer}).fetchone()
+            (SELECT kommun_id FROM leverantorsreskontra WHERE kopare_id = :kopare AND kommun_id <> ''
+             ORDER BY bokforingsdatum DESC LIMIT 1)""",
+        {"kopare": buyer, "fran": "0000-01-01", "till": "9999-12-31"}).fetchone()
     known = conn.execute("SELECT kopare, latitud, longitud FROM kopare WHERE kopare_id = ?",
                          [buyer]).fetchone()
     if known and known[0] == name and known[1] is not None:

@@ -213,3 +213,23 @@ def test_every_list_of_rows_pages(gaps):
         assert second["rows"] == everything[1:2], path
         if query:
             assert query.split("&")[0] in url.query, path  # the other parameters are kept
+
+
+def test_month_only_data_covers_its_whole_last_month(query, sample_db):
+    """Stockholm publishes months only (dated the 1st): its data reaches the month's last day,
+    in the buyers' table and in the catalog's period."""
+    import calendar
+    import sqlite3 as sqlite
+
+    from openup_plugins.dcat.catalog import read_facts
+
+    last_month = query("SELECT max(bokforingsdatum) AS d FROM leverantorsreskontra WHERE kopare_id = '212000-0142'")[0]["d"]
+    year, month = int(last_month[:4]), int(last_month[5:7])
+    month_end = f"{last_month[:7]}-{calendar.monthrange(year, month)[1]:02d}"
+    assert query("SELECT sista_datum FROM kopare WHERE kopare_id = '212000-0142'")[0]["sista_datum"] == month_end
+    with sqlite.connect(sample_db) as conn:
+        periods = {(d.orgnr, d.year): d.end for d in read_facts(conn, "openup").datasets}
+    assert periods["212000-0142", year] == month_end
+    day_dated = query("SELECT kopare_id, max(bokforingsdatum) AS d FROM leverantorsreskontra "
+                      "WHERE kopare_id = '232100-0131' AND bokforingsdatum LIKE '2023%'")[0]
+    assert periods["232100-0131", 2023] == day_dated["d"]  # rows dated to the day: their last day

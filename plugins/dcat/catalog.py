@@ -6,6 +6,8 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
+from openup.periods import LAST_COVERED_DAY
+
 PUBLISHER_TYPES = {  # buyer type (kopare.typ) -> ADMS publisher type
     "kommun": "LocalAuthority",
     "region": "RegionalAuthority",
@@ -20,7 +22,7 @@ class BuyerYear:
     name: str
     kind: str
     year: int
-    start: str  # first and last booking date in the data
+    start: str  # first booking date in the data, and the last day it covers (openup.periods)
     end: str
     rows: int
     license: str | None  # the buyer's own licence, when known
@@ -45,11 +47,10 @@ def read_facts(conn: sqlite3.Connection, database: str) -> CatalogFacts:
         "ORDER BY s.kopare_id, s.ar").fetchall()
     datasets = []
     for orgnr, name, kind, year, rows, license_url in buyer_years:
-        span = [conn.execute(  # two index seeks each (kopare_id, bokforingsdatum)
-            f"SELECT {edge}(bokforingsdatum) FROM leverantorsreskontra WHERE kopare_id = ? "
-            "AND bokforingsdatum BETWEEN ? AND ?", [orgnr, f"{year}-01-01", f"{year}-12-31"]
-        ).fetchone()[0] for edge in ("min", "max")]
-        datasets.append(BuyerYear(orgnr, name or orgnr, kind or "", year, span[0], span[1], rows,
-                                  license_url))
+        span = {"kopare": orgnr, "fran": f"{year}-01-01", "till": f"{year}-12-31"}
+        start = conn.execute("SELECT min(bokforingsdatum) FROM leverantorsreskontra WHERE kopare_id = :kopare "
+                             "AND bokforingsdatum BETWEEN :fran AND :till", span).fetchone()[0]
+        end = conn.execute(LAST_COVERED_DAY, span).fetchone()[0]
+        datasets.append(BuyerYear(orgnr, name or orgnr, kind or "", year, start, end, rows, license_url))
     first, last = conn.execute("SELECT min(inlast), max(inlast) FROM kallfiler").fetchone()
     return CatalogFacts(database, datasets, first, last)

@@ -1,0 +1,17 @@
+"""The last day a buyer's data covers, for totals and catalog periods that a reader can quote.
+
+A row dated to a month only (stored on its 1st, datum_precision 'manad') covers the whole month:
+the data of a buyer whose last rows are of October 2023 reaches 2023-10-31, not 2023-10-01.
+Read from the summaries (kopare_dag holds the rows dated to the day, kopare_manad all rows), so
+it costs a few index seeks whatever the size of the ledger.
+"""
+
+# :kopare, and the first and last day (YYYY-MM-DD) of the span asked about.
+LAST_COVERED_DAY = """SELECT max(
+    coalesce((SELECT max(d.bokforingsdatum) FROM kopare_dag d WHERE d.kopare_id = :kopare
+              AND d.bokforingsdatum BETWEEN :fran AND :till), ''),
+    coalesce((SELECT date(m.manad || '-01', '+1 month', '-1 day') FROM kopare_manad m
+              WHERE m.kopare_id = :kopare AND m.manad BETWEEN substr(:fran, 1, 7) AND substr(:till, 1, 7)
+                AND m.rader > coalesce((SELECT sum(d.rader) FROM kopare_dag d WHERE d.kopare_id = m.kopare_id
+                                        AND d.bokforingsdatum BETWEEN m.manad || '-01' AND m.manad || '-31'), 0)
+              ORDER BY m.manad DESC LIMIT 1), ''))"""
