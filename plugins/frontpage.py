@@ -1,4 +1,5 @@
-"""The Swedish front page: what the data is and who published which months."""
+"""The Swedish front page (what the data is and who published which months) and the guide's
+examples drawn from the data served."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ _COVERAGE = """SELECT k.kopare_id, k.kopare, k.typ, s.ar, group_concat(DISTINCT 
 
 @hookimpl
 def extra_template_vars(template, datasette):
+    if template == "pages/guide.html":
+        return {"largest_supplier": lambda: _largest_supplier(datasette)}
     if template != "index.html":
         return {}
 
@@ -25,6 +28,16 @@ def extra_template_vars(template, datasette):
         return await once_per_version(database, "frontpage", lambda: _coverage(database))
 
     return {"openup": coverage}
+
+
+async def _largest_supplier(datasette) -> dict | None:
+    """The supplier paid the most, for the guide's example of a supplier's history."""
+    database = await ledger_database(datasette)
+    if database is None:
+        return None
+    rows = (await database.execute("SELECT leverantor_id, leverantor FROM leverantorer "
+                                   "ORDER BY summa DESC LIMIT 1")).rows
+    return {"database": database.name, **dict(rows[0])} if rows else None
 
 
 async def _coverage(database) -> dict:

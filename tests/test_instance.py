@@ -66,6 +66,17 @@ async def test_every_link_on_the_front_page_and_guide_answers(datasette):
             assert response.status_code == 200, target
 
 
+async def test_every_query_the_guide_runs_returns_rows(datasette, db_name):
+    """A worked example that returns nothing teaches a reader that there is nothing to find."""
+    html = (await datasette.client.get("/guide")).text
+    queries = [h.split("#")[0] for h in links(html) if h.startswith(f"/{db_name}/") or h.startswith(f"/{db_name}?")]
+    assert len(queries) >= 5
+    for query in queries:
+        path, _, arguments = query.partition("?")
+        response = await datasette.client.get(f"{path}.json?{arguments}&_shape=array")
+        assert response.status_code == 200 and response.json(), query
+
+
 async def test_guide_has_five_worked_examples_with_charts(datasette):
     html = (await datasette.client.get("/guide")).text
     assert len(re.findall(r"<h2>[1-5]\.", html)) == 5
