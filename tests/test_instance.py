@@ -53,7 +53,7 @@ async def test_front_page_explains_and_shows_coverage(datasette, sample_db):
     for buyer in buyers:
         assert buyer in html
     assert html.count('<tr><td><a href="') == years
-    assert 'name="_search"' in html and "/guide" in html
+    assert 'action="/sok"' in html and "/guide" in html
 
 
 async def test_every_link_on_the_front_page_and_guide_answers(datasette):

@@ -132,7 +132,7 @@ async def _error(datasette, request, status: int, message: str):
     return Response.html(html, status=status)
 
 
-async def _page(datasette, request, data: dict, template: str):
+async def render_page(datasette, request, data: dict, template: str):
     response = respond(datasette, request, data, template)
     if isinstance(response, Response):
         return response
@@ -153,14 +153,14 @@ async def flags_index(datasette, request):
                           "ej_bedomda": len(await not_assessed(database, indicator, filters)),
                           "sida": datasette.absolute_url(request, f"/inkop/flaggor/{slug}{query}"),
                           "url": datasette.absolute_url(request, f"/inkop/flaggor/{slug}.json{query}")})
-    return await _page(datasette, request, {**page_of(datasette, request, window, summaries), "filter": filters},
+    return await render_page(datasette, request, {**page_of(datasette, request, window, summaries), "filter": filters},
                        "inkop/flaggor.html")
 
 
 @guarded
 async def indicator_view(datasette, request):
     data = await indicator_hits(datasette, request, request.url_vars["slug"])
-    return await _page(datasette, request, data, "inkop/indikator.html")
+    return await render_page(datasette, request, data, "inkop/indikator.html")
 
 
 def _with_lookups(view, template):
@@ -173,7 +173,7 @@ def _with_lookups(view, template):
             raise NotFound("finns inte i databasen")
         page = page_of(datasette, request, window, data["rows"]) if "rows" in data else {
             "next": None, "next_url": None}  # a page of figures, not of rows
-        return await _page(datasette, request, {**data, **page, "database": database.name}, template)
+        return await render_page(datasette, request, {**data, **page, "database": database.name}, template)
     return run
 
 

@@ -1,0 +1,122 @@
+"""One search, /sok?q=… and its .json twin: suppliers (with or without an organisation
+number), buyers and payments (by account text or department), found by organisation number
+with or without the hyphen, or by name regardless of case and of å, ä and ö.
+
+Names are compared folded (sokform, registered as an SQL function) against the tables built at
+load, which hold each distinct name once: never a scan of the ledger.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from urllib.parse import urlencode
+
+from datasette import hookimpl
+
+from openup.indicator import BadParameter
+
+from .ledger import ledger_database
+from .patterns import NotFound, guarded, page_of, render_page
+from .patterns.filters import page_window
+
+_NOT_WORD = re.compile(r"[^0-9a-z]+")
+_MOST = 500  # hits kept per kind
+
+
+def sokform(text: str | None) -> str:
+    """Lower case, accents dropped (å, ä → a, ö → o), anything but letters and digits a space."""
+    if not text:
+        return ""
+    plain = unicodedata.normalize("NFKD", text.casefold()).encode("ascii", "ignore").decode()
+    return " " + _NOT_WORD.sub(" ", plain).strip() + " "
+
+
+@hookimpl
+def prepare_connection(conn):
+    conn.create_function("sokform", 1, sokform, deterministic=True)
+
+
+def _number_range(query: str) -> tuple[str, str] | None:
+    """For a query of digits (an organisation number, whole or begun, with or without its
+    hyphen), the range of formatted numbers that begin with it."""
+    digits = query.replace("-", "").replace(" ", "")
+    if not (3 <= len(digits) <= 10 and digits.isascii() and digits.isdigit()):
+        return None
+    prefix = digits if len(digits) <= 6 else f"{digits[:6]}-{digits[6:]}"
+    return prefix, prefix + "~"
+
+
+async def _rows(database, sql: str, params: dict) -> list[dict]:
+    return [dict(r) for r in (await database.execute(sql, params)).rows]
+
+
+async def search(database, query: str) -> list[dict]:
+    name = f"%{sokform(query).strip()}%"
+    numbers = _number_range(query) or ("", "")
+    params = {"namn": name, "fran": numbers[0], "till": numbers[1], "most": _MOST}
+    ledger = f"/{database.name}/leverantorsreskontra?"
+    hits = []
+    for row in await _rows(database, """SELECT leverantor_id, leverantor, summa, rader FROM leverantorer
+            WHERE leverantor_id IN (SELECT leverantor_id FROM leverantorsnamn WHERE sokform(leverantor) LIKE :namn)
+               OR (leverantor_id >= :fran AND leverantor_id < :till)
+            ORDER BY summa DESC LIMIT :most""", params):
+        hits.append({"typ": "leverantor", "namn": row["leverantor"], "id": row["leverantor_id"],
+                     "summa": row["summa"], "rader": row["rader"],
+                     "url": f"/inkop/leverantor/{row['leverantor_id']}",
+                     "rader_url": ledger + urlencode({"leverantor_nyckel": row["leverantor_id"]})})
+    for row in await _rows(database, """SELECT n.leverantor_nyckel,
+                group_concat(DISTINCT n.leverantor_id_typ) AS typer,
+                (SELECT round(sum(s.summa), 2) FROM kopare_leverantor_manad s
+                 WHERE s.leverantor_nyckel = n.leverantor_nyckel) AS summa, sum(n.rader) AS rader
+            FROM namnnycklade_leverantorer n WHERE sokform(n.leverantor_nyckel) LIKE :namn
+            GROUP BY n.leverantor_nyckel ORDER BY summa DESC LIMIT :most""", params):
+        rows_behind = ledger + urlencode({"leverantor_nyckel": row["leverantor_nyckel"]})
+        hits.append({"typ": "leverantor", "namn": row["leverantor_nyckel"], "id": None,
+                     "utan_organisationsnummer": row["typer"], "summa": row["summa"], "rader": row["rader"],
+                     "url": rows_behind, "rader_url": rows_behind})
+    for row in await _rows(database, """SELECT kopare_id, kopare, summa, rader FROM kopare
+            WHERE sokform(kopare) LIKE :namn OR (kopare_id >= :fran AND kopare_id < :till)
+            ORDER BY summa DESC LIMIT :most""", params):
+        hits.append({"typ": "kopare", "namn": row["kopare"], "id": row["kopare_id"], "summa": row["summa"],
+                     "rader": row["rader"], "url": f"/inkop/kopare/{row['kopare_id']}",
+                     "rader_url": ledger + urlencode({"kopare_id": row["kopare_id"]})})
+    for row in await _rows(database, """SELECT c.kopare_id, k.kopare, c.konto_nr, c.konto_text, c.summa, c.rader
+            FROM konton c JOIN kopare k ON k.kopare_id = c.kopare_id WHERE sokform(c.konto_text) LIKE :namn
+            ORDER BY c.summa DESC LIMIT :most""", params):
+        rows_behind = ledger + urlencode({"kopare_id": row["kopare_id"], "konto_nr": row["konto_nr"]})
+        hits.append({"typ": "betalning", "namn": f"{row['konto_nr']} {row['konto_text']}", "id": row["konto_nr"],
+                     "kopare_id": row["kopare_id"], "kopare": row["kopare"], "falt": "konto",
+                     "summa": row["summa"], "rader": row["rader"], "url": rows_behind, "rader_url": rows_behind})
+    for row in await _rows(database, """SELECT f.kopare_id, k.kopare, f.forvaltning, round(sum(f.summa), 2) AS summa,
+                sum(f.rader) AS rader
+            FROM kopare_forvaltning_manad f JOIN kopare k ON k.kopare_id = f.kopare_id
+            WHERE sokform(f.forvaltning) LIKE :namn GROUP BY f.kopare_id, f.forvaltning
+            ORDER BY summa DESC LIMIT :most""", params):
+        rows_behind = ledger + urlencode({"kopare_id": row["kopare_id"], "forvaltning": row["forvaltning"]})
+        hits.append({"typ": "betalning", "namn": row["forvaltning"], "id": None, "kopare_id": row["kopare_id"],
+                     "kopare": row["kopare"], "falt": "forvaltning", "summa": row["summa"], "rader": row["rader"],
+                     "url": rows_behind, "rader_url": rows_behind})
+    return hits
+
+
+@guarded
+async def search_view(datasette, request):
+    query = (request.args.get("q") or "").strip()
+    data = {"titel": "Sök", "q": query, "rows": [], "next": None, "next_url": None}
+    if query:
+        if not 2 <= len(query) <= 100:
+            raise BadParameter("q ska vara 2 till 100 tecken")
+        database = await ledger_database(datasette)
+        if database is None:
+            raise NotFound("ingen databas med leverantörsreskontra")
+        hits = await search(database, query)
+        for hit in hits:
+            hit["url"], hit["rader_url"] = (datasette.absolute_url(request, hit[k]) for k in ("url", "rader_url"))
+        data.update(page_of(datasette, request, page_window(datasette, request), hits), antal=len(hits))
+    return await render_page(datasette, request, data, "sok.html")
+
+
+@hookimpl
+def register_routes():
+    return [(r"^/sok(?P<json>\.json)?$", search_view)]
