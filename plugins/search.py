@@ -21,7 +21,7 @@ from .patterns import NotFound, guarded, page_of, render_page
 from .patterns.filters import page_window
 
 _NOT_WORD = re.compile(r"[^0-9a-z]+")
-_MOST = 500  # hits kept per kind
+_MOST = 500  # hits kept per kind (the largest by sum); "avkortat" says when a kind had more
 
 
 def sokform(text: str | None) -> str:
@@ -51,53 +51,61 @@ async def _rows(database, sql: str, params: dict) -> list[dict]:
     return [dict(r) for r in (await database.execute(sql, params)).rows]
 
 
-async def search(database, query: str) -> list[dict]:
+async def search(database, query: str) -> tuple[list[dict], bool]:
+    """The hits, and whether some kind had more than _MOST."""
     name = f"%{sokform(query).strip()}%"
     numbers = _number_range(query) or ("", "")
     params = {"namn": name, "fran": numbers[0], "till": numbers[1], "most": _MOST}
     ledger = f"/{database.name}/leverantorsreskontra?"
-    hits = []
-    for row in await _rows(database, """SELECT leverantor_id, leverantor, summa, rader FROM leverantorer
+    hits, truncated = [], False
+
+    async def matching(sql: str) -> list[dict]:
+        nonlocal truncated
+        rows = await _rows(database, sql, params)
+        truncated = truncated or len(rows) >= _MOST
+        return rows
+
+    for row in await matching("""SELECT leverantor_id, leverantor, summa, rader FROM leverantorer
             WHERE leverantor_id IN (SELECT leverantor_id FROM leverantorsnamn WHERE sokform(leverantor) LIKE :namn)
                OR (leverantor_id >= :fran AND leverantor_id < :till)
-            ORDER BY summa DESC LIMIT :most""", params):
+            ORDER BY summa DESC LIMIT :most"""):
         hits.append({"typ": "leverantor", "namn": row["leverantor"], "id": row["leverantor_id"],
                      "summa": row["summa"], "rader": row["rader"],
                      "url": f"/inkop/leverantor/{row['leverantor_id']}",
                      "rader_url": ledger + urlencode({"leverantor_nyckel": row["leverantor_id"]})})
-    for row in await _rows(database, """SELECT n.leverantor_nyckel,
+    for row in await matching("""SELECT n.leverantor_nyckel,
                 group_concat(DISTINCT n.leverantor_id_typ) AS typer,
                 (SELECT round(sum(s.summa), 2) FROM kopare_leverantor_manad s
                  WHERE s.leverantor_nyckel = n.leverantor_nyckel) AS summa, sum(n.rader) AS rader
             FROM namnnycklade_leverantorer n WHERE sokform(n.leverantor_nyckel) LIKE :namn
-            GROUP BY n.leverantor_nyckel ORDER BY summa DESC LIMIT :most""", params):
+            GROUP BY n.leverantor_nyckel ORDER BY summa DESC LIMIT :most"""):
         rows_behind = ledger + urlencode({"leverantor_nyckel": row["leverantor_nyckel"]})
         hits.append({"typ": "leverantor", "namn": row["leverantor_nyckel"], "id": None,
                      "utan_organisationsnummer": row["typer"], "summa": row["summa"], "rader": row["rader"],
                      "url": rows_behind, "rader_url": rows_behind})
-    for row in await _rows(database, """SELECT kopare_id, kopare, summa, rader FROM kopare
+    for row in await matching("""SELECT kopare_id, kopare, summa, rader FROM kopare
             WHERE sokform(kopare) LIKE :namn OR (kopare_id >= :fran AND kopare_id < :till)
-            ORDER BY summa DESC LIMIT :most""", params):
+            ORDER BY summa DESC LIMIT :most"""):
         hits.append({"typ": "kopare", "namn": row["kopare"], "id": row["kopare_id"], "summa": row["summa"],
                      "rader": row["rader"], "url": f"/inkop/kopare/{row['kopare_id']}",
                      "rader_url": ledger + urlencode({"kopare_id": row["kopare_id"]})})
-    for row in await _rows(database, """SELECT c.kopare_id, k.kopare, c.konto_nr, c.konto_text, c.summa, c.rader
+    for row in await matching("""SELECT c.kopare_id, k.kopare, c.konto_nr, c.konto_text, c.summa, c.rader
             FROM konton c JOIN kopare k ON k.kopare_id = c.kopare_id WHERE sokform(c.konto_text) LIKE :namn
-            ORDER BY c.summa DESC LIMIT :most""", params):
+            ORDER BY c.summa DESC LIMIT :most"""):
         rows_behind = ledger + urlencode({"kopare_id": row["kopare_id"], "konto_nr": row["konto_nr"]})
         hits.append({"typ": "betalning", "namn": f"{row['konto_nr']} {row['konto_text']}", "id": row["konto_nr"],
                      "kopare_id": row["kopare_id"], "kopare": row["kopare"], "falt": "konto",
                      "summa": row["summa"], "rader": row["rader"], "url": rows_behind, "rader_url": rows_behind})
-    for row in await _rows(database, """SELECT f.kopare_id, k.kopare, f.forvaltning, round(sum(f.summa), 2) AS summa,
+    for row in await matching("""SELECT f.kopare_id, k.kopare, f.forvaltning, round(sum(f.summa), 2) AS summa,
                 sum(f.rader) AS rader
             FROM kopare_forvaltning_manad f JOIN kopare k ON k.kopare_id = f.kopare_id
             WHERE sokform(f.forvaltning) LIKE :namn GROUP BY f.kopare_id, f.forvaltning
-            ORDER BY summa DESC LIMIT :most""", params):
+            ORDER BY summa DESC LIMIT :most"""):
         rows_behind = ledger + urlencode({"kopare_id": row["kopare_id"], "forvaltning": row["forvaltning"]})
         hits.append({"typ": "betalning", "namn": row["forvaltning"], "id": None, "kopare_id": row["kopare_id"],
                      "kopare": row["kopare"], "falt": "forvaltning", "summa": row["summa"], "rader": row["rader"],
                      "url": rows_behind, "rader_url": rows_behind})
-    return hits
+    return hits, truncated
 
 
 @guarded
@@ -110,10 +118,11 @@ async def search_view(datasette, request):
         database = await ledger_database(datasette)
         if database is None:
             raise NotFound("ingen databas med leverantörsreskontra")
-        hits = await search(database, query)
+        hits, truncated = await search(database, query)
         for hit in hits:
             hit["url"], hit["rader_url"] = (datasette.absolute_url(request, hit[k]) for k in ("url", "rader_url"))
-        data.update(page_of(datasette, request, page_window(datasette, request), hits), antal=len(hits))
+        data.update(page_of(datasette, request, page_window(datasette, request), hits), antal=len(hits),
+                    avkortat=truncated, per_slag=_MOST)
     return await render_page(datasette, request, data, "sok.html")
 
 

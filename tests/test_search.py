@@ -64,3 +64,13 @@ def test_the_page_and_bad_queries(instance):
     html = asyncio.run(datasette.client.get("/sok", params={"q": "bjorkbygg"})).text
     assert f'href="http://localhost/inkop/leverantor/{ids["own"]}"' in html
     assert asyncio.run(datasette.client.get("/sok.json", params={"q": "x"})).status_code == 400
+
+
+def test_a_search_says_when_it_shows_only_the_largest(instance, monkeypatch):
+    from openup_plugins import search
+
+    monkeypatch.setattr(search, "_MOST", 1)
+    body = asyncio.run(instance[0].client.get("/sok.json", params={"q": "bjorkbygg"})).json()
+    assert body["avkortat"] is True and body["per_slag"] == 1
+    monkeypatch.setattr(search, "_MOST", 500)
+    assert asyncio.run(instance[0].client.get("/sok.json", params={"q": "bjorkbygg"})).json()["avkortat"] is False
