@@ -185,3 +185,15 @@ def test_fuzzed_parameters_never_answer_500(planted):
             assert response.status_code in (200, 302, 400, 404), (prefix, value)
             checked += 1
     assert checked > 1000
+
+
+def test_the_comparison_is_reached_from_the_overview_and_buyers_picked_by_name(planted):
+    datasette, _ = planted
+    overview = asyncio.run(datasette.client.get("/inkop")).text
+    assert 'href="/inkop/jamfor"' in overview
+    form = asyncio.run(datasette.client.get("/inkop/jamfor"))
+    assert form.status_code == 200
+    picked = re.findall(r'name="kopare" value="([^"]+)"> ([^<\n]+)', form.text)
+    assert {name.strip() for _, name in picked} == {A[1], B[1]}
+    compared = asyncio.run(datasette.client.get("/inkop/jamfor.json", params=[("kopare", v) for v, _ in picked]))
+    assert compared.status_code == 200 and {r["kopare"] for r in compared.json()["rows"]} == {A[1], B[1]}

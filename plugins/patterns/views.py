@@ -201,6 +201,10 @@ async def matched_by_name(database, supplier: str) -> dict:
 
 async def compare_page(database, request, *, filters) -> dict:
     buyers = [organisation_number(b, "kopare") for b in request.args.getlist("kopare")]
+    choices = await _rows(database, "SELECT kopare_id, kopare FROM kopare ORDER BY kopare")
+    if not buyers and not request.url_vars.get("json"):  # the page: pick the buyers by name
+        return {"titel": "Jämför köpare", "kopare": [], "val": choices, "konto": None,
+                "leverantor": None, "rows": []}
     if not 2 <= len(buyers) <= 10:
         raise BadParameter("ange två till tio köpare: ?kopare=A&kopare=B")
     account, supplier = request.args.get("konto", ""), request.args.get("leverantor", "")
@@ -223,7 +227,7 @@ async def compare_page(database, request, *, filters) -> dict:
     months = await buyer_months(database)
     for row in rows:
         row.update(in_rows(coverage(months, [row["kopare_id"]], [row["ar"]])))
-    return {"titel": "Jämför köpare", "kopare": buyers, "konto": account or None,
+    return {"titel": "Jämför köpare", "kopare": buyers, "val": choices, "konto": account or None,
             "leverantor": supplier or None, "rows": rows}
 
 
