@@ -198,3 +198,12 @@ async def test_data_pages_and_json_are_cacheable_for_an_hour(datasette, db_name)
                  f"/{db_name}/storsta_leverantorer.json?kopare_id=212000-1355&ar=2023"):
         response = await datasette.client.get(path)
         assert response.headers["cache-control"] == "max-age=3600", path
+
+
+async def test_a_ledger_row_names_its_source(datasette, db_name, sample_db):
+    with sqlite3.connect(sample_db) as conn:
+        row_id, line, name = conn.execute(
+            "SELECT r.id, r.kallrad, f.filnamn FROM leverantorsreskontra r JOIN kallfiler f ON f.id = r.kallfil_id "
+            "ORDER BY r.id DESC LIMIT 1").fetchone()
+    html = (await datasette.client.get(f"/{db_name}/leverantorsreskontra/{row_id}")).text
+    assert f"Raden kommer från rad {line} i filen" in html and name in html
