@@ -1,9 +1,13 @@
-"""From a ledger row to where it came from: the row page names the file, its line, where the
-publisher published the file and when it was loaded, so a reader can check it at the source."""
+"""Checking a figure: a ledger row's page names the file, its line, where the publisher
+published the file and when it was loaded; a filtered ledger page gives the sum of what it
+lists, so a reader can see that the rows add up to the figure that led there."""
 
 from __future__ import annotations
 
+import re
+
 from datasette import hookimpl
+from datasette.database import QueryInterrupted
 
 
 @hookimpl
@@ -19,3 +23,28 @@ def extra_template_vars(template, datasette, database):
         return dict(rows[0]) if rows else None
 
     return {"row_source": row_source}
+
+
+_PAGE_LIMIT = re.compile(r"\s+limit\s+\d+\s*$", re.IGNORECASE)
+
+
+@hookimpl(specname="extra_template_vars")
+def ledger_sum_vars(template, datasette, database, table, request):
+    if template != "table.html" or table != "leverantorsreskontra":
+        return {}
+
+    async def ledger_sum(sql: str, params: dict) -> float | None:
+        """The sum of every row the filtered page lists (all its pages), so a reader can check
+        it against the figure that led here; None past the first page or the time limit."""
+        if request.args.get("_next") or not _PAGE_LIMIT.search(sql):
+            return None
+        unfiltered = " where " not in sql.lower()  # the whole ledger: from the buyers' totals
+        total = ("SELECT round(sum(summa), 2) FROM kopare" if unfiltered
+                 else f"SELECT round(sum(nettobelopp), 2) FROM ({_PAGE_LIMIT.sub('', sql)})")
+        try:
+            rows = (await datasette.get_database(database).execute(total, params)).rows
+        except QueryInterrupted:
+            return None
+        return rows[0][0]
+
+    return {"ledger_sum": ledger_sum}

@@ -207,3 +207,20 @@ async def test_a_ledger_row_names_its_source(datasette, db_name, sample_db):
             "ORDER BY r.id DESC LIMIT 1").fetchone()
     html = (await datasette.client.get(f"/{db_name}/leverantorsreskontra/{row_id}")).text
     assert f"Raden kommer från rad {line} i filen" in html and name in html
+
+
+async def test_a_filtered_ledger_page_gives_the_sum_of_what_it_lists(datasette, db_name, sample_db):
+    buyer = "212000-1355"
+    with sqlite3.connect(sample_db) as conn:
+        count, total = conn.execute("SELECT count(*), round(sum(nettobelopp), 2) FROM leverantorsreskontra "
+                                    "WHERE kopare_id = ?", [buyer]).fetchone()
+    html = (await datasette.client.get(f"/{db_name}/leverantorsreskontra?kopare_id={buyer}&_size=10")).text
+    shown = "{:,.2f}".format(total).replace(",", " ")
+    assert f"för {count:,} rader: {shown} kr".replace(",", " ") in html
+
+
+async def test_the_whole_ledger_page_gives_the_total_of_every_buyer(datasette, db_name, sample_db):
+    with sqlite3.connect(sample_db) as conn:
+        total = conn.execute("SELECT round(sum(nettobelopp), 2) FROM leverantorsreskontra").fetchone()[0]
+    html = (await datasette.client.get(f"/{db_name}/leverantorsreskontra")).text
+    assert "{:,.2f}".format(total).replace(",", " ") + " kr" in html
