@@ -197,3 +197,17 @@ def test_the_comparison_is_reached_from_the_overview_and_buyers_picked_by_name(p
     assert {name.strip() for _, name in picked} == {A[1], B[1]}
     compared = asyncio.run(datasette.client.get("/inkop/jamfor.json", params=[("kopare", v) for v, _ in picked]))
     assert compared.status_code == 200 and {r["kopare"] for r in compared.json()["rows"]} == {A[1], B[1]}
+
+
+def test_every_hit_names_its_buyer_and_supplier_beside_their_numbers(planted):
+    _, ledger = planted
+    labels = {number: f"{label} AB" for label, number in ledger.suppliers.items()}
+    for slug in INDICATORS:
+        for row in hits(planted, slug):
+            assert row["kopare"] == {A[0]: A[1], B[0]: B[1]}[row["kopare_id"]], slug
+            if row.get("leverantor_id"):
+                assert row["leverantor"] == labels[row["leverantor_id"]], slug
+            keys = list(row)
+            assert keys.index("kopare") == keys.index("kopare_id") + 1, slug
+            if "leverantor_id" in keys:
+                assert keys.index("leverantor") == keys.index("leverantor_id") + 1, slug

@@ -85,6 +85,29 @@ async def hit_count(database, indicator, filters, own) -> int:
     return (await _run(database, f"SELECT count(*) AS n FROM ({indicator.sql})", {**filters, **own}))[0]["n"]
 
 
+async def _with_names(database, hits: list[dict]) -> list[dict]:
+    """Each hit with the buyer's and the supplier's name beside their numbers."""
+    buyers = {r["kopare_id"]: r["kopare"] for r in await _run(database, "SELECT kopare_id, kopare FROM kopare", {})}
+    suppliers = {h["leverantor_id"] for h in hits if h.get("leverantor_id")}
+    placeholders = ", ".join(f":s{i}" for i in range(len(suppliers)))
+    names = {r["leverantor_id"]: r["leverantor"] for r in await _run(
+        database, f"SELECT leverantor_id, leverantor FROM leverantorer WHERE leverantor_id IN ({placeholders})",
+        {f"s{i}": s for i, s in enumerate(suppliers)})} if suppliers else {}
+    named = []
+    for hit in hits:
+        row = {}
+        for key, value in hit.items():
+            if key in ("kopare", "leverantor"):
+                continue  # placed beside its number
+            row[key] = value
+            if key == "kopare_id":
+                row["kopare"] = buyers.get(value)
+            elif key == "leverantor_id":  # a supplier without a number: the key is its name
+                row["leverantor"] = hit.get("leverantor") or names.get(value, value)
+        named.append(row)
+    return named
+
+
 async def indicator_hits(datasette, request, slug: str) -> dict:
     indicator = INDICATORS.get(slug)
     if indicator is None:
@@ -92,7 +115,7 @@ async def indicator_hits(datasette, request, slug: str) -> dict:
     database = await ledger_database(datasette)
     filters, own = common_filters(request), indicator.arguments(request.args)
     window = page_window(datasette, request)
-    hits = await _hits_page(database, indicator, filters, own, *window)
+    hits = await _with_names(database, await _hits_page(database, indicator, filters, own, *window))
     page = paged(datasette, request, window, hits)
     months = await buyer_months(database)
     for row in page["rows"]:
