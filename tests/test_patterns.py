@@ -211,3 +211,12 @@ def test_every_hit_names_its_buyer_and_supplier_beside_their_numbers(planted):
             assert keys.index("kopare") == keys.index("kopare_id") + 1, slug
             if "leverantor_id" in keys:
                 assert keys.index("leverantor") == keys.index("leverantor_id") + 1, slug
+
+
+def test_flag_pages_head_their_columns_in_words(planted):
+    datasette, _ = planted
+    for slug in INDICATORS:
+        html = asyncio.run(datasette.client.get(f"/inkop/flaggor/{slug}")).text
+        headings = re.findall(r'<th scope="col">([^<]*)</th>', html)
+        assert "Köpare" in headings, slug
+        assert not [h for h in headings if re.fullmatch(r"[a-z_]+", h)], (slug, headings)
