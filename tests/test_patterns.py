@@ -220,3 +220,19 @@ def test_flag_pages_head_their_columns_in_words(planted):
         headings = re.findall(r'<th scope="col">([^<]*)</th>', html)
         assert "Köpare" in headings, slug
         assert not [h for h in headings if re.fullmatch(r"[a-z_]+", h)], (slug, headings)
+
+
+def test_a_flags_csv_holds_every_hit_not_a_page(planted):
+    import csv as csv_module
+    import io
+
+    datasette, _ = planted
+    for slug in INDICATORS:
+        every = hits(planted, slug)
+        response = asyncio.run(datasette.client.get(f"/inkop/flaggor/{slug}.csv", params={"_size": "1"}))
+        assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+        rows = list(csv_module.DictReader(io.StringIO(response.text)))
+        assert len(rows) == len(every), slug
+        assert {r["kopare_id"] for r in rows} == {h["kopare_id"] for h in every}
+    page = asyncio.run(datasette.client.get("/inkop/flaggor/dubbletter")).text
+    assert 'href="/inkop/flaggor/dubbletter.csv"' in page

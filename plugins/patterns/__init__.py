@@ -6,6 +6,8 @@ with two decimals, organisation numbers NNNNNN-NNNN.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from urllib.parse import urlencode
 
@@ -181,6 +183,29 @@ async def flags_index(datasette, request):
 
 
 @guarded
+async def indicator_csv(datasette, request):
+    """Every hit for these parameters (not a page of them), as CSV with the JSON's fields."""
+    slug = request.url_vars["slug"]
+    indicator = INDICATORS.get(slug)
+    if indicator is None:
+        raise NotFound(f"okänd indikator {slug!r}; finns: {', '.join(INDICATORS)}")
+    database = await ledger_database(datasette)
+    filters, own = common_filters(request), indicator.arguments(request.args)
+    everything = await hit_count(database, indicator, filters, own)
+    hits = await _with_names(database, await _hits_page(database, indicator, filters, own, everything, 0))
+    columns = list(dict.fromkeys(key for hit in hits for key in hit))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(columns)
+    for hit in hits:
+        hit["rader_url"] = datasette.absolute_url(request, hit["rader_url"])
+        writer.writerow([", ".join(map(str, v)) if isinstance(v, list) else "" if v is None else v
+                         for v in (hit.get(c) for c in columns)])
+    return Response(out.getvalue(), content_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="flaggor-{slug}.csv"', "Access-Control-Allow-Origin": "*"})
+
+
+@guarded
 async def indicator_view(datasette, request):
     data = await indicator_hits(datasette, request, request.url_vars["slug"])
     return await render_page(datasette, request, data, "inkop/indikator.html")
@@ -239,6 +264,7 @@ def register_routes():
         (r"^/inkop(?P<json>\.json)?$", _with_lookups(overview_page, "inkop/oversikt.html")),
         (r"^/inkop/flaggor(?P<json>\.json)?$", flags_index),
         (r"^/inkop/flaggor/(?P<slug>[^/.]+)(?P<json>\.json)?$", indicator_view),
+        (r"^/inkop/flaggor/(?P<slug>[^/.]+)\.csv$", indicator_csv),
         (r"^/inkop/kopare/(?P<id>[^/]+?)(?P<json>\.json)?$", _with_lookups(buyer_page, "inkop/kopare.html")),
         (r"^/inkop/leverantor/(?P<id>[^/]+?)(?P<json>\.json)?$",
          _with_lookups(supplier_page, "inkop/leverantor.html")),
