@@ -233,3 +233,20 @@ def test_month_only_data_covers_its_whole_last_month(query, sample_db):
     day_dated = query("SELECT kopare_id, max(bokforingsdatum) AS d FROM leverantorsreskontra "
                       "WHERE kopare_id = '232100-0131' AND bokforingsdatum LIKE '2023%'")[0]
     assert periods["232100-0131", 2023] == day_dated["d"]  # rows dated to the day: their last day
+
+
+def test_the_quality_page_names_each_publishers_files_missing_months_and_rejections(sample_db):
+    datasette = make_datasette([sample_db])
+    body = asyncio.run(datasette.client.get("/inkop/kvalitet.json")).json()
+    rejected_files = 0
+    for publisher in body["rows"]:
+        assert publisher["filer"] and "saknade_manader" in publisher
+        if publisher["saknade_manader"]:
+            assert any("månader saknas" in r for r in publisher["rekommendationer"])
+        for file in publisher["filer"]:
+            if file["rader_avvisade"]:
+                rejected_files += 1
+                url = urlsplit(file["avvisade_url"])
+                rows = asyncio.run(datasette.client.get(f"{url.path}.json?{url.query}&_shape=array&_size=max")).json()
+                assert len(rows) == file["rader_avvisade"] == sum(o["rader"] for o in file["orsaker"])
+    assert rejected_files  # the sample has broken lines

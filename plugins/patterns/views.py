@@ -12,7 +12,7 @@ from openup.indicator import BadParameter
 from openup.indicators import INDICATORS
 
 from ..ledger import once_per_version
-from .coverage import buyer_months, coverage, in_rows, years_between
+from .coverage import buyer_months, coverage, in_rows, month_ranges, years_between
 from .filters import organisation_number
 
 TOP = 20
@@ -243,12 +243,31 @@ async def quality_page(database, request, *, filters) -> dict:
         FROM kopare_kvalitet q JOIN kopare k ON k.kopare_id = q.kopare_id
         WHERE (:kopare = '' OR q.kopare_id = :kopare) AND (:ar = '' OR q.ar = CAST(:ar AS INTEGER))
         GROUP BY q.kopare_id ORDER BY k.kopare""", filters)
+    months = await buyer_months(database)
     for row in rows:
+        years = [y for (buyer, y) in months if buyer == row["kopare_id"]
+                 and (not filters["ar"] or y == int(filters["ar"]))]
+        row.update(coverage(months, [row["kopare_id"]], years_between(years)))
+        row["filer"] = await _files(database, row["kopare_id"])
         shares = {key: round(100.0 * row[key] / row["rader"], 1) for key in row
                   if key.startswith("med_") or key in ("organisationsnummer", "dagsdatum")}
         row["andelar"] = shares
         row["rekommendationer"] = _recommendations(shares, row)
     return {"titel": "Datakvalitet per utgivare", "rows": rows, "filter": filters}
+
+
+async def _files(database, buyer: str) -> list[dict]:
+    """The publisher's loaded files: what each lacked, and why lines were rejected (counts per
+    reason, linked to the rejected lines)."""
+    files = await _rows(database, """SELECT f.id, f.filnamn, f.profil, f.rader_lasta, f.rader_inlasta,
+            f.rader_avvisade, f.saknade_kolumner, f.okanda_kolumner, f.kalla
+        FROM kallfiler f WHERE f.id IN (SELECT kallfil_id FROM kallfil_kopare WHERE kopare_id = :b)
+        ORDER BY f.filnamn""", {"b": buyer})
+    for file in files:
+        file["avvisade_url"] = f"/{database.name}/avvisade_rader?" + urlencode({"kallfil_id": file["id"]})
+        file["orsaker"] = await _rows(database, """SELECT orsak, count(*) AS rader FROM avvisade_rader
+            WHERE kallfil_id = :f GROUP BY orsak ORDER BY rader DESC LIMIT 5""", {"f": file["id"]})
+    return files
 
 
 def _recommendations(shares: dict[str, float], row: dict) -> list[str]:
@@ -265,6 +284,9 @@ def _recommendations(shares: dict[str, float], row: dict) -> list[str]:
         advice.append("Fyll i avtalskolumnen: utan den går det inte att se vilka köp som gjorts på avtal.")
     if shares["med_konto_text"] < 99 or shares["med_konto_nr"] < 99:
         advice.append("Ange både kontonummer och kontots benämning på varje rad.")
+    if row["saknade_manader"]:
+        advice.append(f"Publicera varje månad: {len(row['saknade_manader'])} månader saknas under åren med "
+                      f"data ({month_ranges(row['saknade_manader'])}), så årssummorna täcker inte hela året.")
     if row["avvisade"]:
         advice.append(f"{row['avvisade']} rader kunde inte läsas: se tabellen avvisade_rader för rad "
                       "och orsak.")
