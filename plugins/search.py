@@ -19,6 +19,7 @@ from openup.indicator import BadParameter
 from .ledger import ledger_database
 from .patterns import NotFound, guarded, page_of, render_page
 from .patterns.filters import page_window
+from .patterns.views import query_rows
 
 _NOT_WORD = re.compile(r"[^0-9a-z]+")
 _MOST = 500  # hits kept per kind (the largest by sum); "avkortat" says when a kind had more
@@ -47,10 +48,6 @@ def _number_range(query: str) -> tuple[str, str] | None:
     return prefix, prefix + "~"
 
 
-async def _rows(database, sql: str, params: dict) -> list[dict]:
-    return [dict(r) for r in (await database.execute(sql, params)).rows]
-
-
 async def search(database, query: str) -> tuple[list[dict], bool]:
     """The hits, and whether some kind had more than _MOST."""
     name = f"%{sokform(query).strip()}%"
@@ -61,7 +58,7 @@ async def search(database, query: str) -> tuple[list[dict], bool]:
 
     async def matching(sql: str) -> list[dict]:
         nonlocal truncated
-        rows = await _rows(database, sql, params)
+        rows = await query_rows(database, sql, params)
         truncated = truncated or len(rows) >= _MOST
         return rows
 

@@ -40,6 +40,7 @@ def C(name: str, type_: str, sv: str, en: str, unit: str = "") -> Column:
 
 _BUYER_ID = C("kopare_id", "TEXT", "Köparens organisationsnummer (NNNNNN-NNNN)",
               "Buyer's organisation number (NNNNNN-NNNN)")
+_BUYER_NAME = C("kopare", "TEXT", "Köparens namn", "Buyer's name")
 _SUPPLIER_KEY = C("leverantor_nyckel", "TEXT",
                   "Leverantörens nyckel: organisations- eller momsnummer, annars namnet",
                   "Supplier key: organisation or VAT number, else the name")
@@ -63,7 +64,7 @@ LEDGER = Table(
     (
         C("id", "INTEGER", "Radens nummer i databasen", "Row number in the database"),
         _BUYER_ID,
-        C("kopare", "TEXT", "Köparens namn", "Buyer's name"),
+        _BUYER_NAME,
         C("verifikationsnummer", "TEXT",
           "Verifikationsnummer: ange det när du begär ut fakturan",
           "Voucher number: quote it to request the invoice"),
@@ -178,7 +179,7 @@ BUYERS = Table(
     "Buyers: the agencies, municipalities and regions in the database",
     (
         _BUYER_ID,
-        C("kopare", "TEXT", "Köparens namn", "Buyer's name"),
+        _BUYER_NAME,
         C("typ", "TEXT", "kommun, region, statlig myndighet eller annan offentlig organisation",
           "Municipality, region, state agency or other public body"),
         C("kommun_id", "TEXT", "Kommunkod (SCB)", "Municipality code (Statistics Sweden)"),
@@ -448,7 +449,7 @@ FLAGS = Table(
     (
         C("indikator", "TEXT", "Indikatorn (se /inkop/flaggor)", "The indicator (see /inkop/flaggor)"),
         _BUYER_ID,
-        C("kopare", "TEXT", "Köparens namn", "Buyer's name"),
+        _BUYER_NAME,
         C("leverantor_id", "TEXT", "Leverantörens nyckel (organisationsnummer, annars namnet); tom "
           "för träffar som gäller en köpares år", "Supplier key (organisation number, else the name); "
           "empty for hits about a buyer's year"),

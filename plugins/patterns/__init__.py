@@ -110,10 +110,15 @@ async def _with_names(database, hits: list[dict]) -> list[dict]:
     return named
 
 
-async def indicator_hits(datasette, request, slug: str) -> dict:
+def _indicator(slug: str):
     indicator = INDICATORS.get(slug)
     if indicator is None:
         raise NotFound(f"okänd indikator {slug!r}; finns: {', '.join(INDICATORS)}")
+    return indicator
+
+
+async def indicator_hits(datasette, request, slug: str) -> dict:
+    indicator = _indicator(slug)
     database = await ledger_database(datasette)
     filters, own = common_filters(request), indicator.arguments(request.args)
     window = page_window(datasette, request)
@@ -186,9 +191,7 @@ async def flags_index(datasette, request):
 async def indicator_csv(datasette, request):
     """Every hit for these parameters (not a page of them), as CSV with the JSON's fields."""
     slug = request.url_vars["slug"]
-    indicator = INDICATORS.get(slug)
-    if indicator is None:
-        raise NotFound(f"okänd indikator {slug!r}; finns: {', '.join(INDICATORS)}")
+    indicator = _indicator(slug)
     database = await ledger_database(datasette)
     filters, own = common_filters(request), indicator.arguments(request.args)
     everything = await hit_count(database, indicator, filters, own)

@@ -18,7 +18,8 @@ from .filters import organisation_number
 TOP = 20
 
 
-async def _rows(database, sql: str, params=None) -> list[dict]:
+async def query_rows(database, sql: str, params=None) -> list[dict]:
+    """The rows of a read-only query, as dicts."""
     return [dict(r) for r in (await database.execute(sql, params or {})).rows]
 
 
@@ -39,26 +40,26 @@ def _years(row: dict, first: str, last: str) -> list[int]:
 async def _overview(database, filters) -> dict:
     year = _YEAR
     months = await buyer_months(database)
-    totals = (await _rows(database, f"""SELECT round(sum(summa), 2) AS summa, sum(rader) AS rader,
+    totals = (await query_rows(database, f"""SELECT round(sum(summa), 2) AS summa, sum(rader) AS rader,
         count(DISTINCT kopare_id) AS kopare FROM kopare_manad WHERE {year}""", filters))[0]
     years = [int(filters["ar"])] if filters["ar"] else years_between(y for _, y in months)
-    buyers = await _rows(database, """SELECT kopare_id, kopare, typ, forsta_datum, sista_datum, rader,
+    buyers = await query_rows(database, """SELECT kopare_id, kopare, typ, forsta_datum, sista_datum, rader,
         summa FROM kopare ORDER BY kopare""")
     for buyer in buyers:
         buyer.update(in_rows(coverage(months, [buyer["kopare_id"]],
                                       _years(buyer, "forsta_datum", "sista_datum"))))
     return {
         "titel": "Offentliga inköp",
-        "totalt": {**totals, "leverantorer": (await _rows(
+        "totalt": {**totals, "leverantorer": (await query_rows(
             database, "SELECT count(*) AS n FROM leverantorer"))[0]["n"],
             **coverage(months, {b for b, _ in months}, years)},
         "kopare": buyers,
-        "per_manad": await _rows(database, f"""SELECT manad, round(sum(summa), 2) AS summa,
+        "per_manad": await query_rows(database, f"""SELECT manad, round(sum(summa), 2) AS summa,
             sum(rader) AS rader FROM kopare_manad WHERE {year} GROUP BY manad ORDER BY manad""",
                                  filters),
-        "storsta_leverantorer": await _rows(database, f"""SELECT leverantor_id, leverantor, summa, rader
+        "storsta_leverantorer": await query_rows(database, f"""SELECT leverantor_id, leverantor, summa, rader
             FROM leverantorer ORDER BY summa DESC LIMIT {TOP}"""),
-        "storsta_konton": await _rows(database, f"""SELECT konto_nr, max(konto_text) AS konto_text,
+        "storsta_konton": await query_rows(database, f"""SELECT konto_nr, max(konto_text) AS konto_text,
             round(sum(summa), 2) AS summa FROM kopare_konto_manad WHERE {year}
             GROUP BY konto_nr ORDER BY summa DESC LIMIT {TOP}""", filters),
         "flaggor": [{"indikator": slug, "titel": i.title} for slug, i in INDICATORS.items()],
@@ -68,31 +69,31 @@ async def _overview(database, filters) -> dict:
 
 async def buyer_page(database, request, *, filters) -> dict | None:
     buyer = organisation_number(request.url_vars["id"], "köparens organisationsnummer")
-    found = await _rows(database, "SELECT * FROM kopare WHERE kopare_id = :b", {"b": buyer})
+    found = await query_rows(database, "SELECT * FROM kopare WHERE kopare_id = :b", {"b": buyer})
     if not found:
         return None
-    years = [r["ar"] for r in await _rows(database, "SELECT DISTINCT ar FROM kopare_kvalitet "
+    years = [r["ar"] for r in await query_rows(database, "SELECT DISTINCT ar FROM kopare_kvalitet "
                                           "WHERE kopare_id = :b ORDER BY ar", {"b": buyer})]
     year = int(filters["ar"]) if filters["ar"] else years[-1]
     params = {"b": buyer, "y": year}
-    totals = (await _rows(database, """SELECT round(sum(m.summa), 2) AS summa, sum(m.rader) AS rader,
+    totals = (await query_rows(database, """SELECT round(sum(m.summa), 2) AS summa, sum(m.rader) AS rader,
         coalesce(a.leverantorer, 0) AS leverantorer, coalesce(a.fakturor, 0) AS fakturor,
         a.median_faktura FROM kopare_manad m LEFT JOIN kopare_ar a ON a.kopare_id = m.kopare_id AND a.ar = m.ar
         WHERE m.kopare_id = :b AND m.ar = :y""", params))[0]
     return {
         "titel": found[0]["kopare"], "kopare": found[0], "ar": year, "ar_med_data": years,
         "totalt": {**totals, **coverage(await buyer_months(database), [buyer], [year])},
-        "per_manad": await _rows(database, """SELECT manad, summa, rader FROM kopare_manad
+        "per_manad": await query_rows(database, """SELECT manad, summa, rader FROM kopare_manad
             WHERE kopare_id = :b AND ar = :y ORDER BY manad""", params),
-        "per_forvaltning": await _rows(database, """SELECT forvaltning, round(sum(summa), 2) AS summa,
+        "per_forvaltning": await query_rows(database, """SELECT forvaltning, round(sum(summa), 2) AS summa,
             round(100.0 * sum(summa) / (SELECT sum(summa) FROM kopare_forvaltning_manad
               WHERE kopare_id = :b AND ar = :y), 1) AS andel
             FROM kopare_forvaltning_manad WHERE kopare_id = :b AND ar = :y
             GROUP BY forvaltning ORDER BY summa DESC""", params),
-        "storsta_konton": await _rows(database, f"""SELECT konto_nr, max(konto_text) AS konto_text,
+        "storsta_konton": await query_rows(database, f"""SELECT konto_nr, max(konto_text) AS konto_text,
             round(sum(summa), 2) AS summa FROM kopare_konto_manad WHERE kopare_id = :b AND ar = :y
             GROUP BY konto_nr ORDER BY summa DESC LIMIT {TOP}""", params),
-        "storsta_leverantorer": await _rows(database, f"""SELECT leverantor_nyckel AS leverantor_id,
+        "storsta_leverantorer": await query_rows(database, f"""SELECT leverantor_nyckel AS leverantor_id,
             leverantor, summa, rader FROM kopare_leverantor_ar WHERE kopare_id = :b AND ar = :y
             ORDER BY summa DESC LIMIT {TOP}""", params),
         "flaggor": await _flags(database, {"kopare": buyer, "ar": str(year)}),
@@ -101,13 +102,13 @@ async def buyer_page(database, request, *, filters) -> dict | None:
 
 async def not_assessed(database, indicator, filters: dict) -> list[dict]:
     """The buyers' years the indicator cannot assess, with why (skal)."""
-    return await _rows(database, indicator.not_assessed, filters) if indicator.not_assessed else []
+    return await query_rows(database, indicator.not_assessed, filters) if indicator.not_assessed else []
 
 
 async def _flags(database, filters: dict, supplier: str | None = None) -> list[dict]:
     """How many hits each indicator has (with its defaults) for these filters or this supplier;
     for a buyer's year, also why an indicator cannot assess it (ej_bedomd)."""
-    found = {r["indikator"]: r["n"] for r in await _rows(database, """SELECT indikator, count(*) AS n
+    found = {r["indikator"]: r["n"] for r in await query_rows(database, """SELECT indikator, count(*) AS n
         FROM flaggor WHERE (:kopare = '' OR kopare_id = :kopare)
           AND (:ar = '' OR ar IS NULL OR ar = CAST(:ar AS INTEGER))
           AND (:leverantor = '' OR leverantor_id = :leverantor)
@@ -125,7 +126,7 @@ async def _flags(database, filters: dict, supplier: str | None = None) -> list[d
 
 async def supplier_page(database, request, *, filters) -> dict | None:
     supplier = organisation_number(request.url_vars["id"], "leverantörens organisationsnummer")
-    found = await _rows(database, "SELECT * FROM leverantorer WHERE leverantor_id = :s", {"s": supplier})
+    found = await query_rows(database, "SELECT * FROM leverantorer WHERE leverantor_id = :s", {"s": supplier})
     matched = await matched_by_name(database, supplier)
     if not found and not any("bland flera id" in r["matchning"] for r in matched["rows"]):
         return None
@@ -135,16 +136,16 @@ async def supplier_page(database, request, *, filters) -> dict | None:
     params = {"s": supplier}
     months = await buyer_months(database)
     paid = {}  # year -> the buyers that paid the supplier that year
-    for row in await _rows(database, """SELECT DISTINCT ar, kopare_id FROM kopare_leverantor_manad
+    for row in await query_rows(database, """SELECT DISTINCT ar, kopare_id FROM kopare_leverantor_manad
             WHERE leverantor_nyckel = :s""", params):
         paid.setdefault(row["ar"], set()).add(row["kopare_id"])
-    buyers = await _rows(database, """SELECT s.kopare_id, k.kopare, round(sum(s.summa), 2) AS summa,
+    buyers = await query_rows(database, """SELECT s.kopare_id, k.kopare, round(sum(s.summa), 2) AS summa,
         sum(s.rader) AS rader, min(s.manad) AS forsta_manad, max(s.manad) AS sista_manad
         FROM kopare_leverantor_manad s JOIN kopare k ON k.kopare_id = s.kopare_id
         WHERE s.leverantor_nyckel = :s GROUP BY s.kopare_id ORDER BY summa DESC""", params)
     for row in buyers:
         row.update(in_rows(coverage(months, [row["kopare_id"]], _years(row, "forsta_manad", "sista_manad"))))
-    per_year = await _rows(database, """SELECT ar, round(sum(summa), 2) AS summa, sum(rader) AS rader
+    per_year = await query_rows(database, """SELECT ar, round(sum(summa), 2) AS summa, sum(rader) AS rader
         FROM kopare_leverantor_manad WHERE leverantor_nyckel = :s GROUP BY ar ORDER BY ar""", params)
     for row in per_year:
         row.update(in_rows(coverage(months, paid[row["ar"]], [row["ar"]])))
@@ -156,7 +157,7 @@ async def supplier_page(database, request, *, filters) -> dict | None:
         "kopare": buyers,
         "per_ar": per_year,
         "matchade_pa_namn": matched,
-        "konton": await _rows(database, f"""SELECT konto_nr, konto_text, summa, rader
+        "konton": await query_rows(database, f"""SELECT konto_nr, konto_text, summa, rader
             FROM leverantor_konto WHERE leverantor_nyckel = :s ORDER BY summa DESC LIMIT {TOP}""", params),
         "flaggor": await _flags(database, {"kopare": "", "ar": ""}, supplier),
     }
@@ -180,28 +181,27 @@ _NAME_KEYS = """SELECT n.leverantor_nyckel, group_concat(DISTINCT n.leverantor_i
 async def matched_by_name(database, supplier: str) -> dict:
     """Payments that are probably to this supplier but booked under another key, per key and
     buyer, with their sum apart: never added to the supplier's own total."""
-    keys = await _rows(database, _NAME_KEYS, {"s": supplier})
     rows = []
-    for key in keys:
-        for row in await _rows(database, """SELECT s.kopare_id, k.kopare, round(sum(s.summa), 2) AS summa,
+    for row in await query_rows(database, f"""WITH nycklar AS ({_NAME_KEYS})
+            SELECT n.leverantor_nyckel, n.leverantor_id_typ, n.samma_namn, n.bland_flera,
+                n.andra_organisationsnummer, s.kopare_id, k.kopare, round(sum(s.summa), 2) AS summa,
                 sum(s.rader) AS rader, min(s.manad) AS forsta_manad, max(s.manad) AS sista_manad
-            FROM kopare_leverantor_manad s JOIN kopare k ON k.kopare_id = s.kopare_id
-            WHERE s.leverantor_nyckel = :n GROUP BY s.kopare_id ORDER BY summa DESC""",
-                                   {"n": key["leverantor_nyckel"]}):
-            matching = [how for how, found in (("namn", key["samma_namn"]), ("bland flera id", key["bland_flera"]))
-                        if found]
-            rows.append({**row, "leverantor": key["leverantor_nyckel"],
-                         "leverantor_id_typ": key["leverantor_id_typ"], "matchning": matching,
-                         "andra_organisationsnummer": key["andra_organisationsnummer"],
-                         "rader_url": f"/{database.name}/leverantorsreskontra?" + urlencode(
-                             {"kopare_id": row["kopare_id"], "leverantor_nyckel": key["leverantor_nyckel"]})})
+            FROM nycklar n JOIN kopare_leverantor_manad s ON s.leverantor_nyckel = n.leverantor_nyckel
+            JOIN kopare k ON k.kopare_id = s.kopare_id
+            GROUP BY n.leverantor_nyckel, s.kopare_id ORDER BY n.leverantor_nyckel, summa DESC""", {"s": supplier}):
+        key = row.pop("leverantor_nyckel")
+        matching = [how for how, found in (("namn", row.pop("samma_namn")), ("bland flera id", row.pop("bland_flera")))
+                    if found]
+        rows.append({**row, "leverantor": key, "matchning": matching,
+                     "rader_url": f"/{database.name}/leverantorsreskontra?" + urlencode(
+                         {"kopare_id": row["kopare_id"], "leverantor_nyckel": key})})
     return {"summa": round(sum(r["summa"] for r in rows), 2), "rader": sum(r["rader"] for r in rows),
             "rows": rows}
 
 
 async def compare_page(database, request, *, filters) -> dict:
     buyers = [organisation_number(b, "kopare") for b in request.args.getlist("kopare")]
-    choices = await _rows(database, "SELECT kopare_id, kopare FROM kopare ORDER BY kopare")
+    choices = await query_rows(database, "SELECT kopare_id, kopare FROM kopare ORDER BY kopare")
     if not buyers and not request.url_vars.get("json"):  # the page: pick the buyers by name
         return {"titel": "Jämför köpare", "kopare": [], "val": choices, "konto": None,
                 "leverantor": None, "rows": []}
@@ -220,7 +220,7 @@ async def compare_page(database, request, *, filters) -> dict:
     where = f"AND {column} = :value" if column else ""
     placeholders = ", ".join(f":k{i}" for i in range(len(buyers)))
     params = {"value": value, **{f"k{i}": b for i, b in enumerate(buyers)}}
-    rows = await _rows(database, f"""SELECT t.kopare_id, k.kopare, t.ar, round(sum(t.summa), 2) AS summa,
+    rows = await query_rows(database, f"""SELECT t.kopare_id, k.kopare, t.ar, round(sum(t.summa), 2) AS summa,
         sum(t.rader) AS rader FROM {table} t JOIN kopare k ON k.kopare_id = t.kopare_id
         WHERE t.kopare_id IN ({placeholders}) {where} GROUP BY t.kopare_id, t.ar ORDER BY t.ar, k.kopare""",
                        params)
@@ -232,7 +232,7 @@ async def compare_page(database, request, *, filters) -> dict:
 
 
 async def quality_page(database, request, *, filters) -> dict:
-    rows = await _rows(database, """SELECT q.kopare_id, k.kopare, sum(q.rader) AS rader,
+    rows = await query_rows(database, """SELECT q.kopare_id, k.kopare, sum(q.rader) AS rader,
         sum(q.med_verifikationsnummer) AS med_verifikationsnummer, sum(q.med_leverantor_id) AS med_leverantor_id,
         sum(q.med_konto_nr) AS med_konto_nr, sum(q.med_konto_text) AS med_konto_text,
         sum(q.med_forvaltning) AS med_forvaltning, sum(q.med_fakturanummer) AS med_fakturanummer,
@@ -257,16 +257,21 @@ async def quality_page(database, request, *, filters) -> dict:
 
 
 async def _files(database, buyer: str) -> list[dict]:
-    """The publisher's loaded files: what each lacked, and why lines were rejected (counts per
-    reason, linked to the rejected lines)."""
-    files = await _rows(database, """SELECT f.id, f.filnamn, f.profil, f.rader_lasta, f.rader_inlasta,
+    """The publisher's loaded files: what each lacked, and why lines were rejected (counts of the
+    five commonest reasons, linked to the rejected lines)."""
+    params = {"b": buyer}
+    files = await query_rows(database, """SELECT f.id, f.filnamn, f.profil, f.rader_lasta, f.rader_inlasta,
             f.rader_avvisade, f.saknade_kolumner, f.okanda_kolumner, f.kalla
         FROM kallfiler f WHERE f.id IN (SELECT kallfil_id FROM kallfil_kopare WHERE kopare_id = :b)
-        ORDER BY f.filnamn""", {"b": buyer})
+        ORDER BY f.filnamn""", params)
+    reasons = {}
+    for reason in await query_rows(database, """SELECT kallfil_id, orsak, count(*) AS rader FROM avvisade_rader
+            WHERE kallfil_id IN (SELECT kallfil_id FROM kallfil_kopare WHERE kopare_id = :b)
+            GROUP BY kallfil_id, orsak ORDER BY rader DESC""", params):
+        reasons.setdefault(reason.pop("kallfil_id"), []).append(reason)
     for file in files:
         file["avvisade_url"] = f"/{database.name}/avvisade_rader?" + urlencode({"kallfil_id": file["id"]})
-        file["orsaker"] = await _rows(database, """SELECT orsak, count(*) AS rader FROM avvisade_rader
-            WHERE kallfil_id = :f GROUP BY orsak ORDER BY rader DESC LIMIT 5""", {"f": file["id"]})
+        file["orsaker"] = reasons.get(file["id"], [])[:5]
     return files
 
 
