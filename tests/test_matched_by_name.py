@@ -86,3 +86,10 @@ def test_a_number_seen_only_among_several_has_a_page(instance):
     datasette, ids = instance
     html = asyncio.run(datasette.client.get(f"/inkop/leverantor/{ids['other']}")).text
     assert "finns inte som egen leverantör" in html and "Axstores" in html and "None" not in html
+
+
+def test_the_supplier_page_dates_by_month_as_every_publisher_can(instance):
+    """Some publishers give months only (dated the 1st): the page says months, never a day."""
+    datasette, ids = instance
+    html = asyncio.run(datasette.client.get(f"/inkop/leverantor/{ids['own']}")).text
+    assert "första gången 2023-02, senast 2023-02" in html
