@@ -26,6 +26,8 @@ def extra_template_vars(template, datasette, database):
 
 
 _PAGE_LIMIT = re.compile(r"\s+limit\s+\d+\s*$", re.IGNORECASE)
+# Without the page's order the sum is read from an index that holds nettobelopp.
+_PAGE_ORDER = re.compile(r"\s+order\s+by\s+[\w\[\]\"\s,]+$", re.IGNORECASE)
 
 
 @hookimpl(specname="extra_template_vars")
@@ -40,7 +42,7 @@ def ledger_sum_vars(template, datasette, database, table, request):
             return None
         unfiltered = " where " not in sql.lower()  # the whole ledger: from the buyers' totals
         total = ("SELECT round(sum(summa), 2) FROM kopare" if unfiltered
-                 else f"SELECT round(sum(nettobelopp), 2) FROM ({_PAGE_LIMIT.sub('', sql)})")
+                 else f"SELECT round(sum(nettobelopp), 2) FROM ({_PAGE_ORDER.sub('', _PAGE_LIMIT.sub('', sql))})")
         try:
             rows = (await datasette.get_database(database).execute(total, params)).rows
         except QueryInterrupted:

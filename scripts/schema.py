@@ -105,7 +105,8 @@ LEDGER = Table(
           "Line in the source file (line, sheet row or object number)"),
     ),
     pk=("id",),
-    indexes=(("kopare_id", "bokforingsdatum"), ("leverantor_nyckel", "bokforingsdatum")),
+    # nettobelopp in both: the sum of a filtered ledger page is read from the index alone
+    indexes=(("kopare_id", "bokforingsdatum", "nettobelopp"), ("leverantor_nyckel", "bokforingsdatum", "nettobelopp")),
 )
 
 SOURCE_FILES = Table(
@@ -475,5 +476,6 @@ TABLES: tuple[Table, ...] = (
     INVOICES, FLAGS,
     DIRECT_AWARD_LIMITS, BUILD_INFO,
 )
-SCHEMA_VERSION = "6"  # 2: kopare_manad, kopare_leverantor_ar, kopare_ar; 3: faktura_typ, file
-# columns, invoices by content; 4: namnform, namnnycklade_leverantorer; 5: flaggor; 6: kopare_dag
+SCHEMA_VERSION = "7"  # 2: kopare_manad, kopare_leverantor_ar, kopare_ar; 3: faktura_typ, file
+# columns, invoices by content; 4: namnform, namnnycklade_leverantorer; 5: flaggor; 6: kopare_dag;
+# 7: nettobelopp in the ledger indexes

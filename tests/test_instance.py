@@ -209,12 +209,13 @@ async def test_a_ledger_row_names_its_source(datasette, db_name, sample_db):
     assert f"Raden kommer från rad {line} i filen" in html and name in html
 
 
-async def test_a_filtered_ledger_page_gives_the_sum_of_what_it_lists(datasette, db_name, sample_db):
+@pytest.mark.parametrize("order", ["", "&_sort_desc=nettobelopp", "&_sort=bokforingsdatum"])
+async def test_a_filtered_ledger_page_gives_the_sum_of_what_it_lists(datasette, db_name, sample_db, order):
     buyer = "212000-1355"
     with sqlite3.connect(sample_db) as conn:
         count, total = conn.execute("SELECT count(*), round(sum(nettobelopp), 2) FROM leverantorsreskontra "
                                     "WHERE kopare_id = ?", [buyer]).fetchone()
-    html = (await datasette.client.get(f"/{db_name}/leverantorsreskontra?kopare_id={buyer}&_size=10")).text
+    html = (await datasette.client.get(f"/{db_name}/leverantorsreskontra?kopare_id={buyer}&_size=10{order}")).text
     shown = "{:,.2f}".format(total).replace(",", " ")
     assert f"för {count:,} rader: {shown} kr".replace(",", " ") in html
 
