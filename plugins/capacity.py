@@ -2,9 +2,7 @@
 
 Datasette runs every query on a few SQL threads. Ad hoc SQL (`?sql=`) may use only some of them
 at once, so the pages always find a free thread; a query that waits too long for its turn gets
-429. The front page, whose listing of tables costs Datasette some 150 queries, is rendered once
-per server process: the database it describes is immutable while it is served (a load into a
-served file is refused, openup.locks).
+429.
 """
 
 from __future__ import annotations
@@ -18,7 +16,7 @@ AD_HOC_SQL_AT_ONCE = 2  # of the instance's num_sql_threads
 WAIT_FOR_TURN_S = 10
 
 
-def _is_ad_hoc_sql(scope) -> bool:
+def is_ad_hoc_sql(scope) -> bool:
     query = scope.get("query_string", b"")
     return query.startswith(b"sql=") or b"&sql=" in query
 
@@ -36,15 +34,10 @@ async def _too_many(send) -> None:
 def asgi_wrapper(datasette):
     def wrap(app):
         turns = None
-        front_page = _RenderedOnce(app)
 
         async def sharing_the_sql_threads(scope, receive, send):
             nonlocal turns
-            if scope["type"] != "http" or scope.get("method") != "GET":
-                return await app(scope, receive, send)
-            if scope["path"] == "/" and not scope.get("query_string"):
-                return await front_page(scope, receive, send)
-            if not _is_ad_hoc_sql(scope):
+            if scope["type"] != "http" or not is_ad_hoc_sql(scope):
                 return await app(scope, receive, send)
             turns = turns or asyncio.Semaphore(AD_HOC_SQL_AT_ONCE)
             try:
@@ -57,29 +50,3 @@ def asgi_wrapper(datasette):
                 turns.release()
         return sharing_the_sql_threads
     return wrap
-
-
-class _RenderedOnce:
-    """A page as first rendered (status 200 only), then from memory; visitors who come while it
-    is first rendered wait for that rendering instead of starting their own."""
-
-    def __init__(self, app):
-        self.app, self.rendered, self.rendering = app, None, None
-
-    async def __call__(self, scope, receive, send) -> None:
-        self.rendering = self.rendering or asyncio.Lock()
-        async with self.rendering:
-            if self.rendered is None:
-                sent: list[dict] = []
-
-                async def keeping(message):
-                    sent.append(message)
-
-                await self.app(scope, receive, keeping)
-                if not (sent and sent[0].get("status") == 200):
-                    for message in sent:
-                        await send(message)
-                    return
-                self.rendered = sent
-        for message in self.rendered:
-            await send(message)

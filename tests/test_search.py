@@ -73,4 +73,4 @@ def test_a_search_says_when_it_shows_only_the_largest(instance, monkeypatch):
     body = asyncio.run(instance[0].client.get("/sok.json", params={"q": "bjorkbygg"})).json()
     assert body["avkortat"] is True and body["per_slag"] == 1
     monkeypatch.setattr(search, "_MOST", 500)
-    assert asyncio.run(instance[0].client.get("/sok.json", params={"q": "bjorkbygg"})).json()["avkortat"] is False
+    assert asyncio.run(instance[0].client.get("/sok.json", params={"q": "bjorkbyg"})).json()["avkortat"] is False
