@@ -12,6 +12,7 @@ import pytest
 import yaml
 from openup.planted import SAMPLE_BUYERS
 from openup.schema import TABLES
+from openup_plugins.swedish import number
 from openup_plugins.instance import METADATA, SETTINGS, instance_metadata, make_datasette
 
 
@@ -216,12 +217,11 @@ async def test_a_filtered_ledger_page_gives_the_sum_of_what_it_lists(datasette, 
         count, total = conn.execute("SELECT count(*), round(sum(nettobelopp), 2) FROM leverantorsreskontra "
                                     "WHERE kopare_id = ?", [buyer]).fetchone()
     html = (await datasette.client.get(f"/{db_name}/leverantorsreskontra?kopare_id={buyer}&_size=10{order}")).text
-    shown = "{:,.2f}".format(total).replace(",", " ")
-    assert f"för {count:,} rader: {shown} kr".replace(",", " ") in html
+    assert f"för {number(count)} rader: {number(total, 2)} kr" in html
 
 
 async def test_the_whole_ledger_page_gives_the_total_of_every_buyer(datasette, db_name, sample_db):
     with sqlite3.connect(sample_db) as conn:
         total = conn.execute("SELECT round(sum(nettobelopp), 2) FROM leverantorsreskontra").fetchone()[0]
     html = (await datasette.client.get(f"/{db_name}/leverantorsreskontra")).text
-    assert "{:,.2f}".format(total).replace(",", " ") + " kr" in html
+    assert number(total, 2) + " kr" in html

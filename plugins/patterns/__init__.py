@@ -236,27 +236,11 @@ def render_cell(value, column, table):
     return None
 
 
-# Column headings in words for the fields hits and figures carry (the JSON keeps the keys).
-HEADINGS = {
-    "kopare_id": "Köparens org.nr", "kopare": "Köpare", "leverantor_id": "Leverantörens org.nr",
-    "leverantor": "Leverantör", "ar": "År", "summa": "Summa (kr)", "belopp": "Belopp (kr)",
-    "grans": "Gräns (kr)", "rader": "Rader", "manader": "Månader med rader", "fakturor": "Fakturor",
-    "fakturanummer": "Fakturanummer", "verifikationsnummer": "Verifikationsnummer",
-    "bokforingsdatum": "Datum", "sista_datum": "Sista datum", "fran_datum": "Från", "till_datum": "Till",
-    "typ": "Typ", "forsta_ar": "Första år", "sista_ar": "Sista år", "jamna": "Jämna belopp",
-    "andel_jamna": "Andel jämna (%)", "kopare_andel_jamna": "Köparens andel jämna (%)",
-    "hhi": "HHI", "leverantorer": "Leverantörer", "andel_topp": "Största leverantörens andel (%)",
-    "per_dag_slut": "Per dag i slutet (kr)", "per_dag_ovrigt": "Per dag i övrigt (kr)", "kvot": "Kvot",
-    "mad": "Avvikelse (MAD)", "mest_overrepresenterad": "Mest överrepresenterade siffra",
-}
-
-
 @hookimpl
 def extra_template_vars(template, datasette):
     if not template.startswith("inkop/"):
         return {}
     return {"line_chart": charts.line, "bar_chart": charts.bar, "month_ranges": month_ranges,
-            "headings": HEADINGS,
             "chart_scripts": [datasette.urls.static_plugins(PLUGIN_NAME, f)
                               for f in (*charts.VENDOR, "inkop.js")]}
 

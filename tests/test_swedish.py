@@ -1,0 +1,57 @@
+"""Pages in Swedish words and Swedish numbers; JSON and CSV keep the plain ones."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+
+import pytest
+from openup.schema import TABLES
+from openup_plugins.instance import make_datasette
+from openup_plugins.swedish import HEADINGS, number, percent
+
+
+@pytest.fixture(scope="module")
+def datasette(sample_db):
+    return make_datasette([sample_db])
+
+
+def test_numbers_are_written_as_in_swedish():
+    assert number(1234567.891, 2) == "1 234 567,89"
+    assert number(-5.5, 2) == "-5,50" and number(13415) == "13 415" and percent(12.5) == "12,5 %"
+
+
+def test_every_published_column_has_a_heading_in_words():
+    assert not {c.name for t in TABLES for c in t.columns} - set(HEADINGS)
+
+
+async def test_a_table_page_has_headings_in_words_and_swedish_amounts(datasette, sample_db):
+    with sqlite3.connect(sample_db) as conn:
+        row_id, amount, year = conn.execute("SELECT id, nettobelopp, substr(bokforingsdatum, 1, 4) "
+                                            "FROM leverantorsreskontra WHERE abs(nettobelopp) >= 1000 "
+                                            "ORDER BY id LIMIT 1").fetchone()
+    html = (await datasette.client.get(f"/openup/leverantorsreskontra?id={row_id}")).text
+    headings = re.findall(r'<th [^>]*data-column="(\w+)"[^>]*>\s*(?:<a [^>]*>)?([^<]*)<span class="sql-name">', html)
+    assert ("nettobelopp", "Belopp (kr)") in headings and ("kopare_id", "Köparens org.nr") in headings
+    assert f">{number(amount, 2)}</td>" in html
+    answer = (await datasette.client.get(f"/openup/leverantorsreskontra.json?id={row_id}&_shape=array")).json()
+    assert answer[0]["nettobelopp"] == amount
+    years = (await datasette.client.get(f"/openup/kopare_ar?ar={year}")).text
+    assert f">{year}</td>" in years  # a year is not a count
+
+
+async def test_pages_say_they_are_swedish_and_describe_a_filter_in_words(datasette):
+    for path in ("/", "/openup", "/openup/kopare", "/inkop", "/openup/leverantorsreskontra?kopare_id=212000-1355"):
+        assert '<html lang="sv">' in (await datasette.client.get(path)).text, path
+    html = (await datasette.client.get("/openup/leverantorsreskontra?kopare_id=212000-1355&_sort_desc=nettobelopp")).text
+    assert re.search(r"<h3>[\d ]+ rader där Köparens org.nr = ”212000-1355”, sorterat fallande efter Belopp", html)
+    assert "Apply" not in html and 'value="Filtrera"' in html
+
+
+async def test_the_csv_link_of_a_filtered_page_gives_every_row(datasette, sample_db):
+    buyer = "212000-1355"
+    with sqlite3.connect(sample_db) as conn:
+        count = conn.execute("SELECT count(*) FROM leverantorsreskontra WHERE kopare_id = ?", [buyer]).fetchone()[0]
+    html = (await datasette.client.get(f"/openup/leverantorsreskontra?kopare_id={buyer}&_size=10")).text
+    link = re.search(r'eller <a href="([^"]+)">CSV</a>', html).group(1).replace("&amp;", "&")
+    assert count > 10 and len((await datasette.client.get(link)).text.splitlines()) == count + 1
