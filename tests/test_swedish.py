@@ -55,3 +55,17 @@ async def test_the_csv_link_of_a_filtered_page_gives_every_row(datasette, sample
     html = (await datasette.client.get(f"/openup/leverantorsreskontra?kopare_id={buyer}&_size=10")).text
     link = re.search(r'eller <a href="([^"]+)">CSV</a>', html).group(1).replace("&amp;", "&")
     assert count > 10 and len((await datasette.client.get(link)).text.splitlines()) == count + 1
+
+
+DATASETTE_ENGLISH = ("This data as", "Custom SQL query", 'value="Apply"', "Run SQL", "Next page", "rows where",
+                     "Data license", "Data source", "Links from other tables", "Error 404", ">home<",
+                     "Advanced export", "Powered by", "0 results", "Query parameters", "Tables</h2>")
+
+
+@pytest.mark.parametrize("path", [
+    "/openup", "/openup/leverantorsreskontra?_size=3", "/openup/leverantorsreskontra/1", "/openup/kopare",
+    "/openup?sql=select+kopare_id,+summa+from+kopare", "/openup/ingen_tabell", "/openup/avvisade_rader?_size=2",
+])
+async def test_datasette_pages_speak_swedish(datasette, path):
+    html = (await datasette.client.get(path)).text
+    assert not [words for words in DATASETTE_ENGLISH if words in html], path
