@@ -69,3 +69,22 @@ DATASETTE_ENGLISH = ("This data as", "Custom SQL query", 'value="Apply"', "Run S
 async def test_datasette_pages_speak_swedish(datasette, path):
     html = (await datasette.client.get(path)).text
     assert not [words for words in DATASETTE_ENGLISH if words in html], path
+
+
+async def test_csv_for_excel_has_every_row_of_the_page_with_semicolons_and_decimal_commas(datasette, sample_db):
+    import csv
+
+    buyer = "212000-1355"
+    with sqlite3.connect(sample_db) as conn:
+        expected = conn.execute("SELECT id, nettobelopp FROM leverantorsreskontra WHERE kopare_id = ? "
+                                "ORDER BY nettobelopp DESC, id", [buyer]).fetchall()
+    html = (await datasette.client.get(f"/openup/leverantorsreskontra?kopare_id={buyer}&_sort_desc=nettobelopp")).text
+    link = re.search(r'<a href="([^"]+)">CSV för Excel</a>', html).group(1).replace("&amp;", "&")
+    answer = await datasette.client.get(link)
+    assert answer.status_code == 200 and answer.content.startswith("\ufeff".encode())
+    rows = list(csv.reader(answer.content.decode("utf-8-sig").splitlines(), delimiter=";"))
+    header, body = rows[0], rows[1:]
+    assert header[:2] == ["id", "kopare_id"] and len(body) == len(expected) > 1000  # past Datasette's pages
+    shown = [(int(r[header.index("id")]), r[header.index("nettobelopp")]) for r in body]
+    assert shown == [(i, repr(amount).replace(".", ",")) for i, amount in expected]
+    assert (await datasette.client.get("/openup/ingen_tabell.excel.csv")).status_code == 404

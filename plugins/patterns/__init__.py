@@ -6,8 +6,6 @@ with two decimals, organisation numbers NNNNNN-NNNN.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from urllib.parse import urlencode
 
@@ -23,6 +21,7 @@ from ..ledger import ledger_database
 from . import charts
 from .coverage import buyer_months, coverage, in_rows, month_ranges
 from .filters import common_filters, page_window
+from .tables_csv import csv_response, csv_text, table_csv, table_csv_url
 from .views import buyer_page, compare_page, not_assessed, overview_page, quality_page, supplier_page
 
 PLUGIN_NAME = "openup"  # Datasette serves a plugin's static/ under its distribution's name
@@ -134,7 +133,10 @@ async def indicator_hits(datasette, request, slug: str) -> dict:
 
 
 def respond(datasette, request, data: dict, template: str):
-    """The .json twin or the page, from the same data."""
+    """The .json twin, a table as .csv, or the page, from the same data."""
+    if request.url_vars.get("csv"):
+        page_name = "-".join(part for part in request.path.removesuffix(".csv").split("/") if part)
+        return table_csv(data, request.args.get("tabell"), page_name)
     if request.url_vars.get("json"):
         body = {k: v for k, v in data.items() if k != "indicator"}
         return Response(json.dumps(body, ensure_ascii=False), content_type="application/json; charset=utf-8",
@@ -155,7 +157,7 @@ def guarded(view):
 
 
 async def _error(datasette, request, status: int, message: str):
-    if request.url_vars.get("json"):
+    if request.url_vars.get("json") or request.url_vars.get("csv"):
         return Response.json({"ok": False, "error": message, "status": status}, status=status)
     html = await datasette.render_template("inkop/fel.html", {"message": message, "status": status},
                                            request=request)
@@ -196,16 +198,9 @@ async def indicator_csv(datasette, request):
     filters, own = common_filters(request), indicator.arguments(request.args)
     everything = await hit_count(database, indicator, filters, own)
     hits = await _with_names(database, await _hits_page(database, indicator, filters, own, everything, 0))
-    columns = list(dict.fromkeys(key for hit in hits for key in hit))
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(columns)
     for hit in hits:
         hit["rader_url"] = datasette.absolute_url(request, hit["rader_url"])
-        writer.writerow([", ".join(map(str, v)) if isinstance(v, list) else "" if v is None else v
-                         for v in (hit.get(c) for c in columns)])
-    return Response(out.getvalue(), content_type="text/csv; charset=utf-8", headers={
-        "Content-Disposition": f'attachment; filename="flaggor-{slug}.csv"', "Access-Control-Allow-Origin": "*"})
+    return csv_response(csv_text(hits), f"flaggor-{slug}")
 
 
 @guarded
@@ -241,6 +236,8 @@ def extra_template_vars(template, datasette):
     if not template.startswith("inkop/"):
         return {}
     return {"line_chart": charts.line, "bar_chart": charts.bar, "month_ranges": month_ranges,
+            "table_csv_url": table_csv_url,
+            "specifikation": (datasette.plugin_config("openup-dcat") or {}).get("specification"),
             "chart_scripts": [datasette.urls.static_plugins(PLUGIN_NAME, f)
                               for f in (*charts.VENDOR, "inkop.js")]}
 
@@ -248,13 +245,14 @@ def extra_template_vars(template, datasette):
 @hookimpl
 def register_routes():
     return [
-        (r"^/inkop(?P<json>\.json)?$", _with_lookups(overview_page, "inkop/oversikt.html")),
-        (r"^/inkop/flaggor(?P<json>\.json)?$", flags_index),
+        (r"^/inkop(?:(?P<json>\.json)|(?P<csv>\.csv))?$", _with_lookups(overview_page, "inkop/oversikt.html")),
+        (r"^/inkop/flaggor(?:(?P<json>\.json)|(?P<csv>\.csv))?$", flags_index),
         (r"^/inkop/flaggor/(?P<slug>[^/.]+)(?P<json>\.json)?$", indicator_view),
         (r"^/inkop/flaggor/(?P<slug>[^/.]+)\.csv$", indicator_csv),
-        (r"^/inkop/kopare/(?P<id>[^/]+?)(?P<json>\.json)?$", _with_lookups(buyer_page, "inkop/kopare.html")),
-        (r"^/inkop/leverantor/(?P<id>[^/]+?)(?P<json>\.json)?$",
+        (r"^/inkop/kopare/(?P<id>[^/]+?)(?:(?P<json>\.json)|(?P<csv>\.csv))?$",
+         _with_lookups(buyer_page, "inkop/kopare.html")),
+        (r"^/inkop/leverantor/(?P<id>[^/]+?)(?:(?P<json>\.json)|(?P<csv>\.csv))?$",
          _with_lookups(supplier_page, "inkop/leverantor.html")),
-        (r"^/inkop/jamfor(?P<json>\.json)?$", _with_lookups(compare_page, "inkop/jamfor.html")),
-        (r"^/inkop/kvalitet(?P<json>\.json)?$", _with_lookups(quality_page, "inkop/kvalitet.html")),
+        (r"^/inkop/jamfor(?:(?P<json>\.json)|(?P<csv>\.csv))?$", _with_lookups(compare_page, "inkop/jamfor.html")),
+        (r"^/inkop/kvalitet(?:(?P<json>\.json)|(?P<csv>\.csv))?$", _with_lookups(quality_page, "inkop/kvalitet.html")),
     ]

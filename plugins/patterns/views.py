@@ -202,7 +202,7 @@ async def matched_by_name(database, supplier: str) -> dict:
 async def compare_page(database, request, *, filters) -> dict:
     buyers = [organisation_number(b, "kopare") for b in request.args.getlist("kopare")]
     choices = await query_rows(database, "SELECT kopare_id, kopare FROM kopare ORDER BY kopare")
-    if not buyers and not request.url_vars.get("json"):  # the page: pick the buyers by name
+    if not buyers and not (request.url_vars.get("json") or request.url_vars.get("csv")):  # the page: pick the buyers by name
         return {"titel": "Jämför köpare", "kopare": [], "val": choices, "konto": None,
                 "leverantor": None, "rows": []}
     if not 2 <= len(buyers) <= 10:
@@ -283,6 +283,9 @@ def _recommendations(shares: dict[str, float], row: dict) -> list[str]:
     if shares["organisationsnummer"] < 90:
         advice.append("Ange leverantörens organisationsnummer (NNNNNN-NNNN) i kolumnen leverantor_id, "
                       "inte interna leverantörsnummer.")
+    if shares["med_fakturanummer"] < 99:
+        advice.append("Ange leverantörens fakturanummer på varje rad: utan det går det inte att se vilka "
+                      "rader som hör till samma faktura, eller om en faktura betalats två gånger.")
     if shares["dagsdatum"] < 99:
         advice.append("Publicera bokföringsdatum på dagen (ÅÅÅÅ-MM-DD), inte bara månaden.")
     if shares["med_avtal"] < 10:
