@@ -72,11 +72,12 @@ def chromium(profile: Path):
 class Visit:
     """A page opened in Chromium, with what it logged and every URL it requested."""
 
-    def __init__(self, browser, url: str):
+    def __init__(self, browser, url: str, width: int = 1280):
         self.errors: list[str] = []
         self.requests: list[str] = []
         self.dialogs: list[str] = []
         self.page = browser.new_page()
+        self.page.set_viewport_size({"width": width, "height": 900})
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
         self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
         self.page.on("request", lambda request: self.requests.append(request.url))
