@@ -1,5 +1,7 @@
 """Pages in a real headless Chromium (Debian's), against the instance served on localhost:
-drawn charts and markers, no JavaScript errors, no request leaving this machine."""
+drawn charts and markers, no JavaScript errors, no request leaving this machine, and axe-core
+(bundled by axe-playwright-python) finding no serious or critical accessibility violation at
+desktop and phone width."""
 
 from __future__ import annotations
 
@@ -65,3 +67,21 @@ def test_map_shows_the_buyers(server, browser):
     assert page.locator(".leaflet-marker-icon").count() >= 1
     assert any("/-/kartbakgrund/" in u for u in visit.requests)
     visit.assert_clean(server)
+
+
+AXE_PAGES = ["/", "/sok?q=bygg", "/inkop", "/inkop/kopare/212000-1355", "/inkop/flaggor",
+         "/inkop/flaggor/direktupphandling", "/inkop/kvalitet", "/openup", "/openup/leverantorsreskontra?_size=20",
+         "/openup/leverantorsreskontra/1", "/openup?sql=select+kopare_id,+kopare,+summa+from+kopare",
+         "/inkop/jamfor", "/guide"]
+
+
+@pytest.mark.parametrize("width", [1400, 390])
+@pytest.mark.parametrize("path", AXE_PAGES)
+def test_no_serious_accessibility_violation(server, browser, path, width):
+    from axe_playwright_python.sync_playwright import Axe
+
+    visit = Visit(browser, server + path, width=width)
+    violations = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+                  for v in Axe().run(visit.page).response["violations"] if v["impact"] in ("serious", "critical")]
+    assert violations == [], path
+    visit.page.close()
