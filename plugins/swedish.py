@@ -6,6 +6,7 @@ those who write SQL."""
 from __future__ import annotations
 
 from datasette import hookimpl
+from openup.values import swedish_number
 
 HEADINGS = {
     # the ledger, as the national specification names its columns
@@ -26,7 +27,7 @@ HEADINGS = {
     "korrigeringar": "Korrigeringar", "kalla": "Källa", "licens": "Licens", "inlast": "Inläst",
     "sekunder": "Sekunder", "rad": "Rad", "kolumn": "Kolumn", "orsak": "Orsak", "innehall": "Innehåll",
     "typ": "Typ", "forsta_datum": "Första datum", "sista_datum": "Sista datum", "latitud": "Latitud",
-    "longitud": "Longitud", "namnvarianter": "Namnvarianter", "namnform": "Förenklat namn",
+    "longitud": "Longitud", "popup": "Kartans ruta", "namnvarianter": "Namnvarianter", "namnform": "Förenklat namn",
     # summaries, invoices and flags
     "manad": "Månad", "ar": "År", "summa": "Summa (kr)", "rader": "Rader", "leverantorer": "Leverantörer",
     "fakturor": "Fakturor", "median_faktura": "Medianfaktura (kr)", "rader_med_avtal": "Rader med avtal",
@@ -63,9 +64,7 @@ COUNTS = {"rader", "rader_lasta", "rader_inlasta", "rader_avvisade", "rader_tomm
           "dagsdatum", "jamna", *(name for name in HEADINGS if name.startswith("med_"))}
 
 
-def number(value: float, decimals: int = 0) -> str:
-    """1234567.891 → '1 234 567,89' (decimals=2)."""
-    return f"{value:,.{decimals}f}".replace(",", " ").replace(".", ",")
+number = swedish_number
 
 
 def percent(value: float, decimals: int = 1) -> str:

@@ -13,6 +13,17 @@ _SUFFIXES = re.compile(r"\s+(kommun|stad|municipality|region)$|^region\s+", re.I
 
 _SWEDEN = b'"countrycode": "SE"'
 
+# A region is named after its county, which is no place: it is placed at its seat (where its
+# council sits). Matched on the county's name in the buyer's; the longest name first.
+REGION_SEATS = {
+    "västra götaland": "Vänersborg", "stockholm": "Stockholm", "uppsala": "Uppsala", "sörmland": "Nyköping",
+    "södermanland": "Nyköping", "östergötland": "Linköping", "jönköping": "Jönköping", "kronoberg": "Växjö",
+    "kalmar": "Kalmar", "gotland": "Visby", "blekinge": "Karlskrona", "skåne": "Kristianstad",
+    "halland": "Halmstad", "värmland": "Karlstad", "örebro": "Örebro", "västmanland": "Västerås",
+    "dalarna": "Falun", "gävleborg": "Gävle", "västernorrland": "Härnösand", "jämtland": "Östersund",
+    "västerbotten": "Umeå", "norrbotten": "Luleå",
+}
+
 
 @lru_cache(maxsize=2)
 def _swedish_places(minimum_population: int) -> dict[str, tuple[float, float, int]]:
@@ -45,11 +56,15 @@ def _swedish_places(minimum_population: int) -> dict[str, tuple[float, float, in
 
 def coordinates(buyer_name: str | None) -> tuple[float, float] | None:
     """(latitude, longitude) of the place a buyer is named after: 'Göteborgs Stad' ->
-    Göteborg, 'Umeå kommun' -> Umeå, 'Region Örebro län' -> Örebro; None when unknown."""
+    Göteborg, 'Umeå kommun' -> Umeå, 'Region Örebro län' -> Örebro, a region at its seat
+    ('Västra Götalandsregionen' -> Vänersborg); None when unknown."""
     if not buyer_name:
         return None
     base = _SUFFIXES.sub("", buyer_name.strip()).removesuffix(" län")
     candidates = [c.casefold() for c in (base, base[:-1] if base.endswith("s") else None) if c]
+    if "region" in buyer_name.casefold():
+        counties = sorted((c for c in REGION_SEATS if c in buyer_name.casefold()), key=len, reverse=True)
+        candidates[:0] = [REGION_SEATS[c].casefold() for c in counties[:1]]
     for minimum_population in (15000, 500):  # the small file first: most buyers are in it
         places = _swedish_places(minimum_population)
         for candidate in candidates:

@@ -196,6 +196,8 @@ BUYERS = Table(
           "Latitude of the place the buyer is named after (GeoNames)"),
         C("longitud", "REAL", "Longitud för orten köparen är uppkallad efter (GeoNames)",
           "Longitude of the place the buyer is named after (GeoNames)"),
+        C("popup", "TEXT", "Kartans ruta för köparen: namn, summa och länk (JSON för datasette-cluster-map)",
+          "The buyer's box on the map: name, total and link (JSON for datasette-cluster-map)"),
     ),
     pk=("kopare_id",),
 )

@@ -16,6 +16,7 @@ unique key): an invoice's rows make one invoice wherever they stand in the file.
 from __future__ import annotations
 
 import io
+import json
 import os
 import sqlite3
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from .identifiers import buyer_kind
 from .periods import LAST_COVERED_DAY
 from .places import coordinates
 from .records import ROW_COLUMNS, Batch
+from .values import swedish_number
 
 _CHUNK_ROWS = 25_000  # rows gathered before Polars folds them into partial totals
 _OPEN_TOTALS = 200_000  # summary keys kept in memory before they are written
@@ -385,11 +387,15 @@ def _refresh_buyer(conn: sqlite3.Connection, buyer: str) -> None:
         latitude, longitude = known[1], known[2]  # looked up when the buyer was first seen
     else:
         latitude, longitude = coordinates(name) or (None, None)
+    kind = buyer_kind(buyer)
+    popup = json.dumps({"title": name or buyer, "link": f"/inkop/kopare/{buyer}",
+                        "description": f"{kind}: {swedish_number(total)} kr i {swedish_number(rows)} rader, "
+                                       f"{first} – {last}"}, ensure_ascii=False)
     conn.execute(
         """INSERT INTO kopare (kopare_id, kopare, typ, kommun_id, forsta_datum, sista_datum, rader,
-            summa, latitud, longitud) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            summa, latitud, longitud, popup) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT DO UPDATE SET kopare = coalesce(excluded.kopare, kopare),
             kommun_id = coalesce(excluded.kommun_id, kommun_id), forsta_datum = excluded.forsta_datum,
             sista_datum = excluded.sista_datum, rader = excluded.rader, summa = excluded.summa,
-            latitud = excluded.latitud, longitud = excluded.longitud""",
-        [buyer, name, buyer_kind(buyer), municipality, first, last, rows, total, latitude, longitude])
+            latitud = excluded.latitud, longitud = excluded.longitud, popup = excluded.popup""",
+        [buyer, name, kind, municipality, first, last, rows, total, latitude, longitude, popup])

@@ -147,3 +147,8 @@ def repair_invoice_number(text: str) -> str:
         if number == number.to_integral_value():
             return str(int(number))
     return value
+
+
+def swedish_number(value: float, decimals: int = 0) -> str:
+    """As Swedish writes it: 1234567.891 -> '1 234 567,89' (decimals=2)."""
+    return f"{value:,.{decimals}f}".replace(",", " ").replace(".", ",")

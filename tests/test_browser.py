@@ -5,7 +5,11 @@ desktop and phone width."""
 
 from __future__ import annotations
 
+import io
+import urllib.request
+
 import pytest
+from openup_plugins.maptiles import LAND
 
 from .browser import Visit, chromium, needs_chromium, serving
 
@@ -65,8 +69,19 @@ def test_map_shows_the_buyers(server, browser):
     page = visit.page
     page.wait_for_selector(".leaflet-marker-icon", timeout=15_000)
     assert page.locator(".leaflet-marker-icon").count() >= 1
-    assert any("/-/kartbakgrund/" in u for u in visit.requests)
+    tiles = [u for u in visit.requests if "/-/kartbakgrund/" in u]
+    assert any(LAND in _colours(urllib.request.urlopen(u).read()) for u in tiles)  # Sweden is drawn
+    page.locator(".leaflet-marker-icon:not(.marker-cluster)").first.click()
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for(timeout=5_000)
+    assert " kr i " in popup.inner_text() and "/inkop/kopare/" in popup.locator("a").get_attribute("href")
     visit.assert_clean(server)
+
+
+def _colours(png: bytes) -> set:
+    from PIL import Image
+
+    return {colour for _, colour in Image.open(io.BytesIO(png)).convert("RGB").getcolors(65536)}
 
 
 AXE_PAGES = ["/", "/sok?q=bygg", "/inkop", "/inkop/kopare/212000-1355", "/inkop/flaggor",

@@ -190,8 +190,18 @@ async def test_buyers_are_on_the_map(datasette, db_name):
                                        params={"_shape": "array"})).json()
     placed = {r["kopare"]: (r["latitud"], r["longitud"]) for r in rows if r["latitud"]}
     assert placed["Göteborgs Stad"] == pytest.approx((57.7, 11.97), abs=0.05)
+    assert placed["Västra Götalandsregionen"] == pytest.approx((58.38, 12.32), abs=0.05)  # at its seat
     made_up = {name for _, name in SAMPLE_BUYERS}  # the planted cases' buyers have no place
-    assert {r["kopare"] for r in rows if r["typ"] == "kommun"} - made_up <= set(placed)
+    assert {r["kopare"] for r in rows} - made_up <= set(placed)
+
+
+@pytest.mark.parametrize("region, seat", [("Region Skåne", (56.03, 14.15)), ("Region Gotland", (57.64, 18.30)),
+                                          ("Region Jämtland Härjedalen", (63.18, 14.64)),
+                                          ("Region Örebro län", (59.27, 15.21))])
+def test_a_region_is_placed_at_its_seat(region, seat):
+    from openup.places import coordinates
+
+    assert coordinates(region) == pytest.approx(seat, abs=0.05)
 
 
 async def test_data_pages_and_json_are_cacheable_for_an_hour(datasette, db_name):
@@ -225,3 +235,22 @@ async def test_the_whole_ledger_page_gives_the_total_of_every_buyer(datasette, d
         total = conn.execute("SELECT round(sum(nettobelopp), 2) FROM leverantorsreskontra").fetchone()[0]
     html = (await datasette.client.get(f"/{db_name}/leverantorsreskontra")).text
     assert number(total, 2) + " kr" in html
+
+
+def test_the_map_background_draws_sweden_and_its_borders():
+    import io
+
+    from openup_plugins.maptiles import KOMMUN_BORDER, LAN_BORDER, LAND, SEA, tile_png
+    from PIL import Image
+
+    def colours(z, x, y):
+        return {colour for _, colour in Image.open(io.BytesIO(tile_png(z, x, y))).convert("RGB").getcolors(65536)}
+
+    assert {LAND, SEA, KOMMUN_BORDER, LAN_BORDER} <= colours(5, 17, 8)  # southern Sweden and its coast
+    assert colours(5, 12, 8) == {SEA}  # the North Atlantic
+
+
+async def test_map_tiles_out_of_range_are_not_found(datasette):
+    assert (await datasette.client.get("/-/kartbakgrund/5/17/8.png")).headers["content-type"] == "image/png"
+    assert (await datasette.client.get("/-/kartbakgrund/3/8/0.png")).status_code == 404
+    assert (await datasette.client.get("/-/kartbakgrund/20/1/1.png")).status_code == 404
