@@ -14,7 +14,8 @@ from .columns import SPEC_COLUMNS
 
 
 def export_buyers(database: Path, out_dir: Path) -> list[Path]:
-    """Write out_dir/<orgnr>/leverantorsreskontra.db and ..._<year>.csv for every buyer."""
+    """Write out_dir/<orgnr>/leverantorsreskontra_<orgnr>.db and ..._<orgnr>_<year>.csv for every
+    buyer: named by buyer and year, a downloaded file still says whose and which it is."""
     written: list[Path] = []
     source = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
     columns = ", ".join(SPEC_COLUMNS)
@@ -25,7 +26,7 @@ def export_buyers(database: Path, out_dir: Path) -> list[Path]:
         years = [r[0] for r in source.execute(
             "SELECT DISTINCT ar FROM kopare_leverantor_manad WHERE kopare_id = ? ORDER BY ar", [buyer])]
         for year in years:
-            path = folder / f"leverantorsreskontra_{year}.csv"
+            path = folder / f"leverantorsreskontra_{buyer}_{year}.csv"
             temporary = path.with_suffix(".csv.tmp")
             with temporary.open("w", newline="", encoding="utf-8") as handle:
                 writer = csv.writer(handle)
@@ -36,7 +37,7 @@ def export_buyers(database: Path, out_dir: Path) -> list[Path]:
                     [buyer, f"{year}-01-01", f"{year}-12-31"]))
             temporary.replace(path)
             written.append(path)
-        written.append(_buyer_database(source, buyer, folder / "leverantorsreskontra.db"))
+        written.append(_buyer_database(source, buyer, folder / f"leverantorsreskontra_{buyer}.db"))
     source.close()
     return written
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from urllib.parse import urlsplit
 import sqlite3
 
 import pytest
@@ -25,7 +26,7 @@ def test_one_folder_per_buyer_with_a_csv_per_year(exports, sample_db):
         expected = {(b, y) for b, y in conn.execute(
             "SELECT DISTINCT kopare_id, substr(bokforingsdatum, 1, 4) FROM leverantorsreskontra")}
         for buyer, year in expected:
-            with (exports / buyer / f"leverantorsreskontra_{year}.csv").open(encoding="utf-8") as f:
+            with (exports / buyer / f"leverantorsreskontra_{buyer}_{year}.csv").open(encoding="utf-8") as f:
                 rows = list(csv.reader(f))
             assert rows[0] == list(SPEC_COLUMNS)
             count = conn.execute("SELECT count(*) FROM leverantorsreskontra WHERE kopare_id = ? "
@@ -35,7 +36,7 @@ def test_one_folder_per_buyer_with_a_csv_per_year(exports, sample_db):
 
 
 def test_exported_csv_is_a_conformant_file_our_loader_reads_back(exports, tmp_path, sample_db):
-    path = exports / "212000-1355" / "leverantorsreskontra_2023.csv"
+    path = exports / "212000-1355" / "leverantorsreskontra_212000-1355_2023.csv"
     report = run_openup("validate", "--json", path)
     assert '"profil": "nationell-1.1"' in report.output
     assert '"saknade_obligatoriska_kolumner": []' in report.output
@@ -48,7 +49,7 @@ def test_exported_csv_is_a_conformant_file_our_loader_reads_back(exports, tmp_pa
 
 
 def test_buyer_database_holds_its_rows_only(exports, sample_db):
-    with sqlite3.connect(exports / "212000-1967" / "leverantorsreskontra.db") as conn:
+    with sqlite3.connect(exports / "212000-1967" / "leverantorsreskontra_212000-1967.db") as conn:
         buyers = {r[0] for r in conn.execute("SELECT DISTINCT kopare_id FROM leverantorsreskontra")}
         columns = [r[1] for r in conn.execute("PRAGMA table_info(leverantorsreskontra)")]
     assert buyers == {"212000-1967"}
@@ -59,7 +60,18 @@ async def test_instance_serves_and_links_the_files(exports, sample_db):
     datasette = make_datasette([sample_db], exports=exports)
     page = await datasette.client.get(f"/{sample_db.stem}/kopare/212000-1355")
     assert page.status_code == 200
-    assert "/exporter/212000-1355/leverantorsreskontra_2023.csv" in page.text
-    download = await datasette.client.get("/exporter/212000-1355/leverantorsreskontra_2023.csv")
+    assert "/exporter/212000-1355/leverantorsreskontra_212000-1355_2023.csv" in page.text
+    download = await datasette.client.get("/exporter/212000-1355/leverantorsreskontra_212000-1355_2023.csv")
     assert download.status_code == 200
     assert download.text.splitlines()[0] == ",".join(SPEC_COLUMNS)
+
+
+async def test_the_export_folder_lists_every_buyer_with_its_files(exports, sample_db):
+    datasette = make_datasette([sample_db], exports=exports)
+    listing = (await datasette.client.get("/exporter.json")).json()["rows"]
+    on_disk = {p.parent.name: sorted(f.name for f in p.parent.iterdir()) for p in exports.glob("*/*.db")}
+    assert {b["kopare_id"]: sorted(f["namn"] for f in b["filer"]) for b in listing} == on_disk
+    page = (await datasette.client.get("/exporter/")).text
+    assert all(f["url"] in page for b in listing for f in b["filer"]) and "Göteborgs Stad" in page
+    answer = await datasette.client.get(urlsplit(listing[0]["filer"][0]["url"]).path)
+    assert answer.status_code == 200

@@ -19,6 +19,7 @@ def line(rows: list[dict], x: str, y: str, title: str, span: tuple[str, str] | N
     form = "%Y" if yearly else "%Y-%m"
     return {
         "$schema": _SCHEMA, "title": title, "width": "container", "height": 220,
+        "description": f"Linjediagram: {title}, kronor per {'år' if yearly else 'månad'}. Tabellen intill har siffrorna.",
         "data": {"values": [{x: period, y: values.get(period)}
                             for period in (periods(first, last) if first else [])]},
         "mark": {"type": "line", "point": True, "invalid": "break-paths-show-domains"},
@@ -33,6 +34,7 @@ def bar(rows: list[dict], category: str, amount: str, title: str) -> dict:
     return {
         "$schema": _SCHEMA, "title": title, "width": "container",
         "height": {"step": 18},
+        "description": f"Stapeldiagram: {title}, störst först, i kronor. Tabellen intill har siffrorna.",
         "data": {"values": [{category: str(r[category]), amount: r[amount]} for r in rows]},
         "mark": "bar",
         "encoding": {"y": {"field": category, "type": "nominal", "sort": "-x", "title": None},
