@@ -5,6 +5,8 @@ those who write SQL."""
 
 from __future__ import annotations
 
+import json
+
 from datasette import hookimpl
 from openup.values import swedish_number
 
@@ -57,6 +59,42 @@ LOOKUPS = {
     "notnull": "finns", "isblank": "är tom", "notblank": "är inte tom",
 }
 
+# The words of Datasette's table.js (column menus) and datasette-vega (charting options), which
+# have no translations of their own: replaced in the page as those scripts write them.
+SCRIPT_WORDS = {
+    "Sort ascending": "Sortera stigande", "Sort descending": "Sortera fallande",
+    "Facet by this": "Sammanställ efter kolumnen", "Hide this column": "Dölj kolumnen",
+    "Show all columns": "Visa alla kolumner", "Remove this filter": "Ta bort filtret",
+    "Show charting options": "Visa diagramval", "Hide charting options": "Dölj diagramval",
+    "Charting options": "Diagramval", "Mark": "Diagramtyp", "Bar": "Staplar", "Line": "Linje",
+    "Scatter": "Punkter", "X column": "X-kolumn", "Y column": "Y-kolumn", "Color": "Färg",
+    "Size": "Storlek", "Type": "Typ", "-- none --": "-- ingen --", "Label": "Etikett",
+    "Save as PNG": "Spara som PNG", "Save as SVG": "Spara som SVG", "View Source": "Visa källkoden",
+    "Open in Vega Editor": "Öppna i Vega Editor", "Numeric": "Tal", "Date/time": "Datum/tid",
+    "Swap X and Y": "Byt X och Y", "Numeric, binned": "Tal, i intervall",
+    "Date/time, binned": "Datum/tid, i intervall", "Category": "Kategori",
+}
+_TRANSLATING_SCRIPT = """(() => {
+  const words = %s;
+  const translate = (node) => {
+    const walker = document.createTreeWalker(node, NodeFilter.SHOW_TEXT);
+    for (let text = walker.nextNode(); text; text = walker.nextNode()) {
+      const trimmed = text.nodeValue.trim();
+      if (words[trimmed]) text.nodeValue = text.nodeValue.replace(trimmed, words[trimmed]);
+      else if (trimmed.startsWith("Type: ")) text.nodeValue = text.nodeValue.replace("Type: ", "Typ: ");
+    }
+  };
+  const within = (node) => {
+    const element = node.nodeType === Node.TEXT_NODE ? node.parentNode : node;
+    if (element && element.nodeType === Node.ELEMENT_NODE) translate(element);
+  };
+  translate(document.body);
+  new MutationObserver((changes) => changes.forEach((change) => {
+    if (change.type === "characterData") within(change.target);
+    change.addedNodes.forEach(within);
+  })).observe(document.body, {childList: true, subtree: true, characterData: true});
+})();"""
+
 # Shown with two decimals (kronor and öre), and counts with their thousands apart.
 MONEY = {"nettobelopp", "summa", "belopp", "grans", "median_faktura", "per_dag_slut", "per_dag_ovrigt"}
 COUNTS = {"rader", "rader_lasta", "rader_inlasta", "rader_avvisade", "rader_tomma", "rader_maskerade",
@@ -98,6 +136,11 @@ def prepare_jinja2_environment(env):
 @hookimpl
 def extra_template_vars():
     return {"headings": HEADINGS, "lookups_sv": LOOKUPS}
+
+
+@hookimpl
+def extra_body_script():
+    return _TRANSLATING_SCRIPT % json.dumps(SCRIPT_WORDS, ensure_ascii=False)
 
 
 @hookimpl

@@ -64,6 +64,20 @@ def test_canned_query_draws_its_vega_chart(server, browser):
     visit.assert_clean(server)
 
 
+def test_the_scripts_menus_and_chart_options_are_in_swedish(server, browser):
+    from openup_plugins.swedish import SCRIPT_WORDS
+
+    visit = Visit(browser, server + "/openup?sql=select+kopare,+summa+from+kopare")
+    visit.page.get_by_text("Visa diagramval").click()
+    visit.page.get_by_text("Diagramval", exact=True).wait_for()
+    text = visit.page.inner_text("body")
+    assert not [english for english in SCRIPT_WORDS if english in text.split("\n")]
+    visit.page.goto(server + "/openup/kopare")
+    visit.page.locator("th svg").first.click()
+    assert visit.page.get_by_text("Sortera stigande").is_visible()
+    visit.assert_clean(server)
+
+
 def test_map_shows_the_buyers(server, browser):
     visit = Visit(browser, server + "/openup/kopare")
     page = visit.page
