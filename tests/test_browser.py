@@ -6,6 +6,7 @@ desktop and phone width."""
 from __future__ import annotations
 
 import io
+import sqlite3
 import urllib.request
 
 import pytest
@@ -75,6 +76,34 @@ def test_the_scripts_menus_and_chart_options_are_in_swedish(server, browser):
     visit.page.goto(server + "/openup/kopare")
     visit.page.locator("th svg").first.click()
     assert visit.page.get_by_text("Sortera stigande").is_visible()
+    visit.assert_clean(server)
+
+
+def test_a_reporter_searches_from_the_front_page_and_reaches_the_supplier(server, browser, sample_db):
+    with sqlite3.connect(sample_db) as conn:
+        supplier, name = conn.execute("SELECT leverantor_id, leverantor FROM leverantorer WHERE leverantor GLOB "
+                                      "'*[åäöÅÄÖ]*' ORDER BY summa DESC LIMIT 1").fetchone()
+    typed = name.split()[0].lower().translate(str.maketrans("åäö", "aao"))  # as typed without å, ä, ö
+    visit = Visit(browser, server + "/", width=390)
+    visit.page.fill("#openup-search", typed)
+    visit.page.press("#openup-search", "Enter")
+    visit.page.wait_for_url("**/sok?q=*")
+    visit.page.locator(f"a[href$='/inkop/leverantor/{supplier}']").first.click()
+    visit.page.wait_for_url(f"**/inkop/leverantor/{supplier}")
+    assert name in visit.page.locator("h1").inner_text()
+    visit.assert_clean(server)
+
+
+def test_a_flag_checked_down_to_its_rows_adds_up(server, browser):
+    from openup_plugins.swedish import number
+
+    visit = Visit(browser, server + "/inkop/flaggor/direktupphandling")
+    first = visit.page.locator("table.rows-and-columns tbody tr").first
+    shown = first.locator("td[data-label='Summa (kr)'] a").inner_text()
+    first.locator("td[data-label='Summa (kr)'] a").click()
+    visit.page.wait_for_url("**/leverantorsreskontra?**")
+    total = visit.page.locator(".ledger-sum").inner_text()
+    assert f": {shown} kr" in total and shown == number(float(shown.replace(" ", "").replace(",", ".")), 2)
     visit.assert_clean(server)
 
 
