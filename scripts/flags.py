@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 from .indicator import Indicator
 from .indicators import INDICATORS
+from .periods import period_bounds
 
 _IN_COLUMNS = ("kopare_id", "leverantor_id", "ar")  # columns of their own; the rest is detaljer
 _INSERT = """INSERT INTO flaggor (indikator, kopare_id, kopare, leverantor_id, leverantor, ar, belopp,
@@ -47,8 +48,8 @@ def rows_behind(database: str, indicator: Indicator, hit: dict) -> str:
     elif hit.get("fran_datum"):  # the hit's figure is of these days
         filters += [("bokforingsdatum__gte", hit["fran_datum"]), ("bokforingsdatum__lte", hit["till_datum"])]
     elif hit.get("ar"):
-        filters += [("bokforingsdatum__gte", f"{hit['ar']}-01-01"),
-                    ("bokforingsdatum__lte", f"{hit['ar']}-12-31")]
+        first, last = period_bounds(str(hit["ar"]))
+        filters += [("bokforingsdatum__gte", first), ("bokforingsdatum__lte", last)]
     return f"/{database}/leverantorsreskontra?{urlencode(filters)}"
 
 

@@ -15,3 +15,9 @@ LAST_COVERED_DAY = """SELECT max(
                 AND m.rader > coalesce((SELECT sum(d.rader) FROM kopare_dag d WHERE d.kopare_id = m.kopare_id
                                         AND d.bokforingsdatum BETWEEN m.manad || '-01' AND m.manad || '-31'), 0)
               ORDER BY m.manad DESC LIMIT 1), ''))"""
+
+
+def period_bounds(period: str) -> tuple[str, str]:
+    """The first and last day of a year ('2023') or a month ('2023-03') as ISO dates; the last
+    day as '-31' (every booking date of the period sorts at or before it)."""
+    return (f"{period}-01-01", f"{period}-12-31") if len(period) == 4 else (f"{period}-01", f"{period}-31")

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 from openup.indicator import BadParameter
 from openup.indicators import INDICATORS
+from openup.periods import period_bounds
 
 from ..ledger import once_per_version
 from .coverage import buyer_months, coverage, in_rows, month_ranges, years_between
@@ -24,6 +25,32 @@ async def query_rows(database, sql: str, params=None) -> list[dict]:
 
 
 _YEAR = "(:ar = '' OR ar = CAST(:ar AS INTEGER))"
+
+
+def rows_path(database, period=None, **equal) -> str:
+    """The ledger rows behind a figure, as a table page's path: each column equal to its value
+    (a blank one blank), booked within the period (a year or a month) when one is given."""
+    args = [(f"{column}__isblank", "1") if value in (None, "") else (column, value)
+            for column, value in equal.items()]
+    if period:
+        first, last = period_bounds(str(period))
+        args += [("bokforingsdatum__gte", first), ("bokforingsdatum__lte", last)]
+    return f"/{database.name}/leverantorsreskontra?{urlencode(args)}"
+
+
+def with_rows(database, rows: list[dict], period=None, *, where: dict | None = None, **columns) -> list[dict]:
+    """rows, each with rader_url: columns maps a ledger column to the row's field holding its
+    value, where gives columns one value for every row; period is the rows' year or month, or
+    the name of the field holding it."""
+    for row in rows:
+        when = row.get(period, period) if isinstance(period, str) else period
+        row["rader_url"] = rows_path(database, when, **(where or {}),
+                                     **{column: row[field] for column, field in columns.items()})
+    return rows
+
+
+def _of_buyer(database, buyer: str, rows: list[dict], period=None, **columns) -> list[dict]:
+    return with_rows(database, rows, period, where={"kopare_id": buyer}, **columns)
 
 
 async def overview_page(database, request, *, filters) -> dict:
@@ -43,8 +70,8 @@ async def _overview(database, filters) -> dict:
     totals = (await query_rows(database, f"""SELECT round(sum(summa), 2) AS summa, sum(rader) AS rader,
         count(DISTINCT kopare_id) AS kopare FROM kopare_manad WHERE {year}""", filters))[0]
     years = [int(filters["ar"])] if filters["ar"] else years_between(y for _, y in months)
-    buyers = await query_rows(database, """SELECT kopare_id, kopare, typ, forsta_datum, sista_datum, rader,
-        summa FROM kopare ORDER BY kopare""")
+    buyers = with_rows(database, await query_rows(database, """SELECT kopare_id, kopare, typ, forsta_datum,
+        sista_datum, rader, summa FROM kopare ORDER BY kopare"""), kopare_id="kopare_id")
     for buyer in buyers:
         buyer.update(in_rows(coverage(months, [buyer["kopare_id"]],
                                       _years(buyer, "forsta_datum", "sista_datum"))))
@@ -54,17 +81,29 @@ async def _overview(database, filters) -> dict:
             database, "SELECT count(*) AS n FROM leverantorer"))[0]["n"],
             **coverage(months, {b for b, _ in months}, years)},
         "kopare": buyers,
-        "per_manad": await query_rows(database, f"""SELECT manad, round(sum(summa), 2) AS summa,
-            sum(rader) AS rader FROM kopare_manad WHERE {year} GROUP BY manad ORDER BY manad""",
-                                 filters),
-        "storsta_leverantorer": await query_rows(database, f"""SELECT leverantor_id, leverantor, summa, rader
-            FROM leverantorer ORDER BY summa DESC LIMIT {TOP}"""),
-        "storsta_konton": await query_rows(database, f"""SELECT konto_nr, max(konto_text) AS konto_text,
-            round(sum(summa), 2) AS summa FROM kopare_konto_manad WHERE {year}
-            GROUP BY konto_nr ORDER BY summa DESC LIMIT {TOP}""", filters),
+        "per_manad": with_rows(database, await query_rows(database, f"""SELECT manad,
+            round(sum(summa), 2) AS summa, sum(rader) AS rader FROM kopare_manad WHERE {year}
+            GROUP BY manad ORDER BY manad""", filters), "manad"),
+        "storsta_leverantorer": with_rows(database, await _largest_suppliers(database, filters),
+                                          filters["ar"] or None, leverantor_nyckel="leverantor_id"),
+        "storsta_konton": with_rows(database, await query_rows(database, f"""SELECT konto_nr,
+            max(konto_text) AS konto_text, round(sum(summa), 2) AS summa FROM kopare_konto_manad
+            WHERE {year} GROUP BY konto_nr ORDER BY summa DESC LIMIT {TOP}""", filters),
+                                    filters["ar"] or None, konto_nr="konto_nr"),
         "flaggor": [{"indikator": slug, "titel": i.title} for slug, i in INDICATORS.items()],
         "filter": filters,
     }
+
+
+async def _largest_suppliers(database, filters) -> list[dict]:
+    """Those with an organisation number, over every year or in the year asked for."""
+    if not filters["ar"]:
+        return await query_rows(database, f"""SELECT leverantor_id, leverantor, summa, rader
+            FROM leverantorer ORDER BY summa DESC LIMIT {TOP}""")
+    return await query_rows(database, f"""SELECT s.leverantor_nyckel AS leverantor_id, l.leverantor,
+        round(sum(s.summa), 2) AS summa, sum(s.rader) AS rader
+        FROM kopare_leverantor_ar s JOIN leverantorer l ON l.leverantor_id = s.leverantor_nyckel
+        WHERE s.ar = CAST(:ar AS INTEGER) GROUP BY s.leverantor_nyckel ORDER BY summa DESC LIMIT {TOP}""", filters)
 
 
 async def buyer_page(database, request, *, filters) -> dict | None:
@@ -83,19 +122,21 @@ async def buyer_page(database, request, *, filters) -> dict | None:
     return {
         "titel": found[0]["kopare"], "kopare": found[0], "ar": year, "ar_med_data": years,
         "totalt": {**totals, **coverage(await buyer_months(database), [buyer], [year])},
-        "per_manad": await query_rows(database, """SELECT manad, summa, rader FROM kopare_manad
-            WHERE kopare_id = :b AND ar = :y ORDER BY manad""", params),
-        "per_forvaltning": await query_rows(database, """SELECT forvaltning, round(sum(summa), 2) AS summa,
-            round(100.0 * sum(summa) / (SELECT sum(summa) FROM kopare_forvaltning_manad
-              WHERE kopare_id = :b AND ar = :y), 1) AS andel
+        "per_manad": _of_buyer(database, buyer, await query_rows(database, """SELECT manad, summa, rader
+            FROM kopare_manad WHERE kopare_id = :b AND ar = :y ORDER BY manad""", params), "manad"),
+        "per_forvaltning": _of_buyer(database, buyer, await query_rows(database, """SELECT forvaltning,
+            round(sum(summa), 2) AS summa, round(100.0 * sum(summa) / (SELECT sum(summa)
+              FROM kopare_forvaltning_manad WHERE kopare_id = :b AND ar = :y), 1) AS andel
             FROM kopare_forvaltning_manad WHERE kopare_id = :b AND ar = :y
-            GROUP BY forvaltning ORDER BY summa DESC""", params),
-        "storsta_konton": await query_rows(database, f"""SELECT konto_nr, max(konto_text) AS konto_text,
-            round(sum(summa), 2) AS summa FROM kopare_konto_manad WHERE kopare_id = :b AND ar = :y
-            GROUP BY konto_nr ORDER BY summa DESC LIMIT {TOP}""", params),
-        "storsta_leverantorer": await query_rows(database, f"""SELECT leverantor_nyckel AS leverantor_id,
-            leverantor, summa, rader FROM kopare_leverantor_ar WHERE kopare_id = :b AND ar = :y
-            ORDER BY summa DESC LIMIT {TOP}""", params),
+            GROUP BY forvaltning ORDER BY summa DESC""", params), year, forvaltning="forvaltning"),
+        "storsta_konton": _of_buyer(database, buyer, await query_rows(database, f"""SELECT konto_nr,
+            max(konto_text) AS konto_text, round(sum(summa), 2) AS summa FROM kopare_konto_manad
+            WHERE kopare_id = :b AND ar = :y GROUP BY konto_nr ORDER BY summa DESC LIMIT {TOP}""", params),
+                                    year, konto_nr="konto_nr"),
+        "storsta_leverantorer": _of_buyer(database, buyer, await query_rows(database, f"""SELECT
+            leverantor_nyckel AS leverantor_id, leverantor, summa, rader FROM kopare_leverantor_ar
+            WHERE kopare_id = :b AND ar = :y ORDER BY summa DESC LIMIT {TOP}""", params),
+                                          year, leverantor_nyckel="leverantor_id"),
         "flaggor": await _flags(database, {"kopare": buyer, "ar": str(year)}),
     }
 
@@ -143,10 +184,11 @@ async def supplier_page(database, request, *, filters) -> dict | None:
         sum(s.rader) AS rader, min(s.manad) AS forsta_manad, max(s.manad) AS sista_manad
         FROM kopare_leverantor_manad s JOIN kopare k ON k.kopare_id = s.kopare_id
         WHERE s.leverantor_nyckel = :s GROUP BY s.kopare_id ORDER BY summa DESC""", params)
-    for row in buyers:
+    for row in with_rows(database, buyers, where={"leverantor_nyckel": supplier}, kopare_id="kopare_id"):
         row.update(in_rows(coverage(months, [row["kopare_id"]], _years(row, "forsta_manad", "sista_manad"))))
-    per_year = await query_rows(database, """SELECT ar, round(sum(summa), 2) AS summa, sum(rader) AS rader
-        FROM kopare_leverantor_manad WHERE leverantor_nyckel = :s GROUP BY ar ORDER BY ar""", params)
+    per_year = with_rows(database, await query_rows(database, """SELECT ar, round(sum(summa), 2) AS summa,
+        sum(rader) AS rader FROM kopare_leverantor_manad WHERE leverantor_nyckel = :s GROUP BY ar ORDER BY ar""",
+                                                   params), "ar", where={"leverantor_nyckel": supplier})
     for row in per_year:
         row.update(in_rows(coverage(months, paid[row["ar"]], [row["ar"]])))
     return {
@@ -157,8 +199,9 @@ async def supplier_page(database, request, *, filters) -> dict | None:
         "kopare": buyers,
         "per_ar": per_year,
         "matchade_pa_namn": matched,
-        "konton": await query_rows(database, f"""SELECT konto_nr, konto_text, summa, rader
+        "konton": with_rows(database, await query_rows(database, f"""SELECT konto_nr, konto_text, summa, rader
             FROM leverantor_konto WHERE leverantor_nyckel = :s ORDER BY summa DESC LIMIT {TOP}""", params),
+                            where={"leverantor_nyckel": supplier}, konto_nr="konto_nr"),
         "flaggor": await _flags(database, {"kopare": "", "ar": ""}, supplier),
     }
 
@@ -193,8 +236,7 @@ async def matched_by_name(database, supplier: str) -> dict:
         matching = [how for how, found in (("namn", row.pop("samma_namn")), ("bland flera id", row.pop("bland_flera")))
                     if found]
         rows.append({**row, "leverantor": key, "matchning": matching,
-                     "rader_url": f"/{database.name}/leverantorsreskontra?" + urlencode(
-                         {"kopare_id": row["kopare_id"], "leverantor_nyckel": key})})
+                     "rader_url": rows_path(database, kopare_id=row["kopare_id"], leverantor_nyckel=key)})
     return {"summa": round(sum(r["summa"] for r in rows), 2), "rader": sum(r["rader"] for r in rows),
             "rows": rows}
 
@@ -225,7 +267,7 @@ async def compare_page(database, request, *, filters) -> dict:
         WHERE t.kopare_id IN ({placeholders}) {where} GROUP BY t.kopare_id, t.ar ORDER BY t.ar, k.kopare""",
                        params)
     months = await buyer_months(database)
-    for row in rows:
+    for row in with_rows(database, rows, "ar", where={column: value} if column else None, kopare_id="kopare_id"):
         row.update(in_rows(coverage(months, [row["kopare_id"]], [row["ar"]])))
     return {"titel": "Jämför köpare", "kopare": buyers, "val": choices, "konto": account or None,
             "leverantor": supplier or None, "rows": rows}
