@@ -84,3 +84,31 @@ def asgi_wrapper(datasette):
                 listener.cancel()
         return stopping_when_the_client_goes
     return wrap
+
+
+@hookimpl(specname="asgi_wrapper")
+def errors_with_their_status(datasette):
+    """Datasette answers some bad parameters (`_shape=AAA`, `_shape=object` on a table without a
+    primary key) with its error body under status 200; they get 400, as the body says."""
+    def wrap(app):
+        async def error_status(scope, receive, send):
+            if scope["type"] != "http":
+                return await app(scope, receive, send)
+            held = None
+
+            async def sending(message):
+                nonlocal held
+                if (message["type"] == "http.response.start" and message["status"] == 200
+                        and dict(message.get("headers") or []).get(b"content-type", b"").startswith(b"application/json")):
+                    held = message
+                    return
+                if held is not None:
+                    start, held = held, None
+                    if message.get("body", b"").startswith(b'{"ok": false'):
+                        start = {**start, "status": 400}
+                    await send(start)
+                await send(message)
+
+            await app(scope, receive, sending)
+        return error_status
+    return wrap

@@ -1,0 +1,31 @@
+"""Methods a route does not take answer 405 with an Allow header, on every route (Datasette's
+own answer TRACE with an error). The published instance is read-only: GET, HEAD and OPTIONS
+(CORS preflight) everywhere, POST only on Datasette's own /-/ pages (logging out, debug tools)."""
+
+from __future__ import annotations
+
+import json
+
+from datasette import hookimpl
+
+READ = ("GET", "HEAD", "OPTIONS")
+
+
+def allowed(path: str) -> tuple[str, ...]:
+    return (*READ, "POST") if path.startswith("/-/") else READ
+
+
+@hookimpl(tryfirst=True)  # the innermost wrapper: refused before anything else runs
+def asgi_wrapper(datasette):
+    def wrap(app):
+        async def only_allowed_methods(scope, receive, send):
+            if scope["type"] != "http" or scope["method"] in allowed(scope["path"]):
+                return await app(scope, receive, send)
+            methods = ", ".join(allowed(scope["path"]))
+            body = json.dumps({"ok": False, "status": 405, "error": f"metoden {scope['method']} stöds inte här; "
+                               f"tillåtna: {methods}"}, ensure_ascii=False).encode()
+            await send({"type": "http.response.start", "status": 405, "headers": [
+                (b"content-type", b"application/json; charset=utf-8"), (b"allow", methods.encode())]})
+            await send({"type": "http.response.body", "body": body})
+        return only_allowed_methods
+    return wrap
