@@ -127,7 +127,10 @@ def test_lists_page_with_next(planted):
 @pytest.mark.parametrize("path, status", [
     ("/inkop/flaggor/okand.json", 404),
     ("/inkop/flaggor/direktupphandling.json?kopare=123", 400),
-    ("/inkop/flaggor/direktupphandling.json?kopare=212000-1356", 400),  # check digit
+    ("/inkop/flaggor/direktupphandling.json?kopare=212000-1356", 404),  # well-formed, wrong check digit
+    ("/inkop/flaggor/direktupphandling.json?kopare=212000-2080", 404),  # valid, not in the data
+    ("/inkop/kvalitet.json?kopare=2120002080", 404),
+    ("/inkop/jamfor.json?kopare=212000-1355&kopare=212000-2080", 404),
     ("/inkop/flaggor/direktupphandling.json?ar=1800", 400),
     ("/inkop/flaggor/direktupphandling.json?ar=tjugo", 400),
     ("/inkop/flaggor/direktupphandling.json?_size=100000", 400),
@@ -236,3 +239,10 @@ def test_a_flags_csv_holds_every_hit_not_a_page(planted):
         assert {r["kopare_id"] for r in rows} == {h["kopare_id"] for h in every}
     page = asyncio.run(datasette.client.get("/inkop/flaggor/dubbletter")).text
     assert 'href="/inkop/flaggor/dubbletter.csv"' in page
+
+
+def test_a_number_with_a_wrong_check_digit_is_not_found_and_says_why(planted):
+    datasette, _ = planted
+    for path in ("/inkop/kopare/212000-1356.json", "/inkop/flaggor.json?kopare=212000-1356"):
+        answer = asyncio.run(datasette.client.get(path))
+        assert answer.status_code == 404 and "kontrollsiffran" in answer.json()["error"], path

@@ -25,7 +25,8 @@ def _pages(sample_db) -> list[str]:
             "/inkop/kopare/212000-9010?ar=2022",
             f"/inkop/leverantor/{supplier}", "/inkop/jamfor?kopare=212000-1355&kopare=232100-0131",
             f"/inkop/jamfor?kopare=212000-1355&kopare=232100-0131&konto={account}",
-            f"/inkop/jamfor?kopare=212000-1355&kopare=232100-0131&leverantor={supplier}"]
+            f"/inkop/jamfor?kopare=212000-1355&kopare=232100-0131&leverantor={supplier}",
+            f"/inkop/jamfor?kopare=212000-1355&kopare=232100-0131&leverantor={supplier}&konto={account}"]
 
 
 async def test_every_figure_links_to_rows_that_add_up_to_it(datasette, sample_db):

@@ -20,15 +20,11 @@ from openup.indicators import INDICATORS
 from ..ledger import ledger_database
 from . import charts
 from .coverage import buyer_months, coverage, in_rows, month_ranges
-from .filters import common_filters, page_window
+from .filters import NotFound, common_filters, page_window
 from .tables_csv import csv_response, csv_text, table_csv, table_csv_url
 from .views import buyer_page, compare_page, not_assessed, overview_page, quality_page, supplier_page
 
 PLUGIN_NAME = "openup"  # Datasette serves a plugin's static/ under its distribution's name
-
-
-class NotFound(Exception):
-    pass
 
 
 def paged(datasette, request, window: tuple[int, int], following: list) -> dict:
@@ -119,7 +115,7 @@ def _indicator(slug: str):
 async def indicator_hits(datasette, request, slug: str) -> dict:
     indicator = _indicator(slug)
     database = await ledger_database(datasette)
-    filters, own = common_filters(request), indicator.arguments(request.args)
+    filters, own = await common_filters(request, database), indicator.arguments(request.args)
     window = page_window(datasette, request)
     hits = await _with_names(database, await _hits_page(database, indicator, filters, own, *window))
     page = paged(datasette, request, window, hits)
@@ -175,7 +171,7 @@ async def render_page(datasette, request, data: dict, template: str):
 async def flags_index(datasette, request):
     """Every indicator with its number of hits (with its defaults) for the buyer and year asked."""
     database = await ledger_database(datasette)
-    filters, window = common_filters(request), page_window(datasette, request)
+    filters, window = await common_filters(request, database), page_window(datasette, request)
     query = urlencode({k: v for k, v in filters.items() if v})
     query = f"?{query}" if query else ""
     summaries = []
@@ -195,7 +191,7 @@ async def indicator_csv(datasette, request):
     slug = request.url_vars["slug"]
     indicator = _indicator(slug)
     database = await ledger_database(datasette)
-    filters, own = common_filters(request), indicator.arguments(request.args)
+    filters, own = await common_filters(request, database), indicator.arguments(request.args)
     everything = await hit_count(database, indicator, filters, own)
     hits = await _with_names(database, await _hits_page(database, indicator, filters, own, everything, 0))
     for hit in hits:
@@ -213,10 +209,8 @@ def _with_lookups(view, template):
     @guarded
     async def run(datasette, request):
         database = await ledger_database(datasette)
-        filters, window = common_filters(request), page_window(datasette, request)
+        filters, window = await common_filters(request, database), page_window(datasette, request)
         data = await view(database, request, filters=filters)
-        if data is None:
-            raise NotFound("finns inte i databasen")
         page = page_of(datasette, request, window, data["rows"]) if "rows" in data else {
             "next": None, "next_url": None}  # a page of figures, not of rows
         return await render_page(datasette, request, {**data, **page, "database": database.name}, template)

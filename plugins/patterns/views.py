@@ -14,7 +14,7 @@ from openup.periods import period_bounds
 
 from ..ledger import once_per_version
 from .coverage import buyer_months, coverage, in_rows, month_ranges, years_between
-from .filters import organisation_number
+from .filters import organisation_number, unknown_number
 
 TOP = 20
 
@@ -110,7 +110,7 @@ async def buyer_page(database, request, *, filters) -> dict | None:
     buyer = organisation_number(request.url_vars["id"], "köparens organisationsnummer")
     found = await query_rows(database, "SELECT * FROM kopare WHERE kopare_id = :b", {"b": buyer})
     if not found:
-        return None
+        raise unknown_number(buyer, "köparen")
     years = [r["ar"] for r in await query_rows(database, "SELECT DISTINCT ar FROM kopare_kvalitet "
                                           "WHERE kopare_id = :b ORDER BY ar", {"b": buyer})]
     year = int(filters["ar"]) if filters["ar"] else years[-1]
@@ -170,7 +170,7 @@ async def supplier_page(database, request, *, filters) -> dict | None:
     found = await query_rows(database, "SELECT * FROM leverantorer WHERE leverantor_id = :s", {"s": supplier})
     matched = await matched_by_name(database, supplier)
     if not found and not any("bland flera id" in r["matchning"] for r in matched["rows"]):
-        return None
+        raise unknown_number(supplier, "leverantören")
     if not found:  # known only from a field that holds several numbers
         found = [{"leverantor_id": supplier, "leverantor": supplier, "leverantor_id_typ": "organisationsnummer",
                   "namnvarianter": None, "forsta_datum": None, "sista_datum": None, "rader": 0, "summa": 0}]
@@ -249,25 +249,30 @@ async def compare_page(database, request, *, filters) -> dict:
                 "leverantor": None, "rows": []}
     if not 2 <= len(buyers) <= 10:
         raise BadParameter("ange två till tio köpare: ?kopare=A&kopare=B")
-    account, supplier = request.args.get("konto", ""), request.args.get("leverantor", "")
-    if account and supplier:
-        raise BadParameter("ange antingen konto eller leverantor, inte båda")
-    if supplier:
-        table, column, value = "kopare_leverantor_ar", "leverantor_nyckel", organisation_number(
-            supplier, "leverantor")
-    elif account:
-        table, column, value = "kopare_konto_manad", "konto_nr", account
+    for buyer in buyers:
+        if not await query_rows(database, "SELECT 1 FROM kopare WHERE kopare_id = :b", {"b": buyer}):
+            raise unknown_number(buyer, "köparen")
+    account = request.args.get("konto", "")
+    supplier = organisation_number(request.args["leverantor"], "leverantor") if request.args.get("leverantor") else ""
+    if supplier and not await query_rows(database, "SELECT 1 FROM kopare_leverantor_ar "
+                                         "WHERE leverantor_nyckel = :s LIMIT 1", {"s": supplier}):
+        raise unknown_number(supplier, "leverantören")
+    if account and supplier:  # no summary holds both: the ledger, through its index on leverantor_nyckel
+        table, year, total, count = ("leverantorsreskontra", "CAST(substr(t.bokforingsdatum, 1, 4) AS INTEGER)",
+                                     "t.nettobelopp", "count(*)")
     else:
-        table, column, value = "kopare_manad", None, None
-    where = f"AND {column} = :value" if column else ""
+        table = "kopare_leverantor_ar" if supplier else "kopare_konto_manad" if account else "kopare_manad"
+        year, total, count = "t.ar", "t.summa", "sum(t.rader)"
+    where = "".join(condition for condition, given in (
+        (" AND t.leverantor_nyckel = :supplier", supplier), (" AND t.konto_nr = :account", account)) if given)
     placeholders = ", ".join(f":k{i}" for i in range(len(buyers)))
-    params = {"value": value, **{f"k{i}": b for i, b in enumerate(buyers)}}
-    rows = await query_rows(database, f"""SELECT t.kopare_id, k.kopare, t.ar, round(sum(t.summa), 2) AS summa,
-        sum(t.rader) AS rader FROM {table} t JOIN kopare k ON k.kopare_id = t.kopare_id
-        WHERE t.kopare_id IN ({placeholders}) {where} GROUP BY t.kopare_id, t.ar ORDER BY t.ar, k.kopare""",
-                       params)
+    params = {"supplier": supplier, "account": account, **{f"k{i}": b for i, b in enumerate(buyers)}}
+    rows = await query_rows(database, f"""SELECT t.kopare_id, k.kopare, {year} AS ar,
+        round(sum({total}), 2) AS summa, {count} AS rader FROM {table} t JOIN kopare k ON k.kopare_id = t.kopare_id
+        WHERE t.kopare_id IN ({placeholders}){where} GROUP BY t.kopare_id, 3 ORDER BY 3, k.kopare""", params)
     months = await buyer_months(database)
-    for row in with_rows(database, rows, "ar", where={column: value} if column else None, kopare_id="kopare_id"):
+    fixed = {column: value for column, value in (("leverantor_nyckel", supplier), ("konto_nr", account)) if value}
+    for row in with_rows(database, rows, "ar", where=fixed, kopare_id="kopare_id"):
         row.update(in_rows(coverage(months, [row["kopare_id"]], [row["ar"]])))
     return {"titel": "Jämför köpare", "kopare": buyers, "val": choices, "konto": account or None,
             "leverantor": supplier or None, "rows": rows}
