@@ -7,6 +7,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from contextlib import contextmanager
@@ -34,27 +35,30 @@ class Served(str):
 
 @contextmanager
 def serving(database: Path):
-    """`openup serve database` on a free port; yields the base URL (a Served)."""
+    """`openup serve database` on a free port; yields the base URL (a Served). The server's
+    messages go to a file, not a pipe nobody reads until the end (a full pipe stops the server)."""
     port = free_port()
     openup = Path(sys.executable).parent / "openup"
-    process = subprocess.Popen([openup, "serve", database, "--port", str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = Served(f"http://127.0.0.1:{port}")
-    base.process = process
-    deadline = time.monotonic() + 60
-    while True:
+    with tempfile.TemporaryFile() as messages:
+        process = subprocess.Popen([openup, "serve", database, "--port", str(port)],
+                                   stdout=subprocess.DEVNULL, stderr=messages)
+        base = Served(f"http://127.0.0.1:{port}")
+        base.process = process
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(base + "/-/versions.json", timeout=1)
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    messages.seek(0)
+                    raise RuntimeError(messages.read().decode()) from None
+                time.sleep(0.2)
         try:
-            urllib.request.urlopen(base + "/-/versions.json", timeout=1)
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(process.stderr.read().decode()) from None
-            time.sleep(0.2)
-    try:
-        yield base
-    finally:
-        process.terminate()
-        process.wait(10)
+            yield base
+        finally:
+            process.terminate()
+            process.wait(10)
 
 
 @contextmanager

@@ -19,7 +19,7 @@ from rdflib import Graph
 
 from ..ledger import ledger_database, version
 from .catalog import read_facts
-from .openapi import openapi_document
+from .openapi import Column, openapi_document
 from .profile import CatalogConfig, DcatApSeProfile
 
 PLUGIN = "openup-dcat"
@@ -104,7 +104,7 @@ async def openapi_view(datasette, request):
         for table in await database.table_names():
             if table not in hidden:
                 details = await database.table_column_details(table)
-                tables[table] = [(c.name, c.type.upper()) for c in details]
+                tables[table] = [Column(c.name, c.type, not (c.notnull or c.is_pk), bool(c.is_pk)) for c in details]
         queries = {
             query: (spec.get("title") or query,
                     spec.get("params") or sorted(set(re.findall(r":(\w+)", spec["sql"]))))

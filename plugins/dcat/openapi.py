@@ -1,29 +1,46 @@
-"""/openapi.json: an OpenAPI 3 document of every JSON endpoint the instance offers, made from
-the served databases' tables and canned queries (the portal's "explore API" button reads it)."""
+"""/openapi.json: an OpenAPI 3 document of every JSON endpoint the instance offers (the portal's
+"explore API" button reads it), made from what builds the answers so that it cannot drift: the
+served tables' columns with their declared types and nullability, the canned queries'
+parameters, each indicator's parameters with their bounds, and the checks the /inkop routes make
+(organisation numbers, years, page sizes). Every answer shape a parameter selects is declared, and
+the error body of every 400, 404 and 405. Unknown query parameters are ignored, as in Datasette.
+"""
 
 from __future__ import annotations
 
-_PAGE_PARAMETERS = [
-    {"name": "_size", "in": "query", "schema": {"type": "string"},
-     "description": "Rader per sida (max för det största tillåtna)."},
-    {"name": "_next", "in": "query", "schema": {"type": "string"},
-     "description": "Nästa sida: värdet av `next` i föregående svar."},
-    {"name": "_shape", "in": "query",
-     "schema": {"type": "string", "enum": ["objects", "array", "arrays", "object"]},
-     "description": "Svarets form."},
-]
-_ROWS = {"type": "object", "properties": {
-    "rows": {"type": "array", "items": {"type": "object"}},
-    "next": {"type": "string", "nullable": True},
-    "next_url": {"type": "string", "nullable": True},
-}}
-_SQL_TYPES = {"INTEGER": "integer", "REAL": "number", "TEXT": "string"}
+from typing import NamedTuple
+
+from openup.indicators import INDICATORS
+
+from ..patterns.filters import MAX_OFFSET, MAX_SIZE, ORGNR_PATTERN
+
+_NEXT = {"type": "string", "nullable": True}
+_ERROR = {"type": "object", "required": ["ok", "error", "status"], "properties": {
+    "ok": {"type": "boolean", "enum": [False]}, "error": {"type": "string"}, "status": {"type": "integer"}}}
+_ERRORS = {
+    "400": {"description": "Felaktig parameter: svaret säger vilken och varför",
+            "content": {"application/json": {"schema": _ERROR}}},
+    "404": {"description": "Finns inte", "content": {"application/json": {"schema": _ERROR}}},
+    "405": {"description": "Metoden stöds inte (endast GET, HEAD och OPTIONS)",
+            "content": {"application/json": {"schema": _ERROR}}},
+}
 
 
-def _json_response(description: str) -> dict:
-    return {"200": {"description": description,
-                    "content": {"application/json": {"schema": _ROWS}}},
-            "400": {"description": "Felaktig parameter"}}
+class Column(NamedTuple):
+    name: str
+    type: str  # as declared in SQLite
+    nullable: bool
+    primary_key: bool
+
+
+def _json_type(declared: str) -> str:
+    """The JSON type of a column's values, by SQLite's rules of type affinity."""
+    declared = declared.upper()
+    if "INT" in declared:
+        return "integer"
+    if any(word in declared for word in ("CHAR", "CLOB", "TEXT")) or not declared:
+        return "string"
+    return "number"  # REAL, FLOAT, DOUBLE, NUMERIC
 
 
 def _query(name: str, description: str, schema: dict | None = None, required: bool = False) -> dict:
@@ -31,76 +48,122 @@ def _query(name: str, description: str, schema: dict | None = None, required: bo
             "schema": schema or {"type": "string"}}
 
 
+def _ok(description: str, schema: dict) -> dict:
+    return {"200": {"description": description, "content": {"application/json": {"schema": schema}}}, **_ERRORS}
+
+
+def _datasette_answer(row: dict) -> dict:
+    """Datasette's JSON in each _shape: the default (rows as arrays, or objects with
+    _shape=objects) with paging, array (a list of rows), object (rows by primary key) and
+    arrayfirst (the first column's values)."""
+    return {"anyOf": [
+        {"type": "object", "required": ["rows"], "properties": {
+            "rows": {"type": "array", "items": {"anyOf": [{"type": "array"}, row]}},
+            "columns": {"type": "array", "items": {"type": "string"}},
+            "truncated": {"type": "boolean"}, "next": _NEXT, "next_url": _NEXT,
+            "filtered_table_rows_count": {"type": "integer", "nullable": True}}},
+        {"type": "array", "items": {"anyOf": [row, {"type": "string"}, {"type": "number"}]}},
+        {"type": "object", "additionalProperties": row},
+    ]}
+
+
+def _table_path(database: str, table: str, columns: list[Column]) -> dict:
+    row = {"type": "object", "properties": {
+        c.name: {"type": _json_type(c.type), "nullable": c.nullable} for c in columns}}
+    filters = [_query(c.name, f"Filtrera: {c.name} = värde (också {c.name}__gte, __lte, __contains …)",
+                      {"type": _json_type(c.type)}) for c in columns]
+    paging = [
+        _query("_size", "Rader per sida, eller max", {"anyOf": [
+            {"type": "integer", "minimum": 1, "maximum": MAX_SIZE}, {"type": "string", "enum": ["max"]}]}),
+        _query("_next", "Nästa sida: värdet av next i föregående svar"),
+        _query("_shape", "Svarets form (object: raderna efter primärnyckel, för tabeller som har en)",
+               {"type": "string", "enum": ["arrays", "objects", "array",
+                                           *(["object"] if any(c.primary_key for c in columns) else [])]}),
+    ]
+    return {"get": {"summary": f"Rader i {table}", "operationId": f"{database}_{table}", "tags": [database],
+                    "parameters": paging + filters, "responses": _ok(f"Rader i {table}, en sida i taget",
+                                                                     _datasette_answer(row))}}
+
+
+def _query_path(database: str, query: str, title: str, parameters: list[str]) -> dict:
+    return {"get": {"summary": title, "operationId": f"{database}_{query}", "tags": [database],
+                    "parameters": [_query(p, p, required=True) for p in parameters] + [
+                        _query("_shape", "Svarets form",
+                               {"type": "string", "enum": ["arrays", "objects", "array", "arrayfirst"]})],
+                    "responses": _ok(title, _datasette_answer({"type": "object"}))}}
+
+
+def _indicator_parameter(parameter) -> dict:
+    if parameter.choices:
+        schema = {"type": "string", "enum": list(parameter.choices)}
+    else:
+        schema = {"type": "number", **({"minimum": parameter.minimum} if parameter.minimum is not None else {}),
+                  **({"maximum": parameter.maximum} if parameter.maximum is not None else {})}
+    return _query(parameter.name, f"{parameter.description} (standard {parameter.default})", schema)
+
+
 def _pattern_paths() -> dict:
-    """The procurement-pattern views' JSON twins (plugins/patterns)."""
-    from openup.indicators import INDICATORS
-
-    from ..patterns.filters import MAX_SIZE
-
-    buyer = _query("kopare", "Köparens organisationsnummer NNNNNN-NNNN",
-                   {"type": "string", "pattern": r"^\d{6}-?\d{4}$"})
+    """The procurement-pattern views' JSON twins (plugins/patterns), with their checks."""
+    orgnr = {"type": "string", "pattern": ORGNR_PATTERN}
+    buyer = _query("kopare", "Köparens organisationsnummer NNNNNN-NNNN (404 om köparen inte finns)", orgnr)
     year = _query("ar", "Kalenderår", {"type": "integer", "minimum": 1990, "maximum": 2100})
     size = _query("_size", "Rader per sida", {"type": "integer", "minimum": 1, "maximum": MAX_SIZE})
-    page = _query("_next", "Nästa sida: värdet i svarets next", {"type": "integer", "minimum": 0})
-    errors = {"400": {"description": "Felaktig parameter"}, "404": {"description": "Finns inte"}}
+    page = _query("_next", "Nästa sida: värdet i svarets next",
+                  {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET})
+    figures = {"type": "object", "properties": {"next": _NEXT, "next_url": _NEXT}}
+    rows = {"type": "object", "required": ["rows"], "properties": {
+        "rows": {"type": "array", "items": {"type": "object"}}, "next": _NEXT, "next_url": _NEXT}}
     paths = {
-        "/inkop.json": ("Översikt: totaler, köpare, utgifter per månad, största leverantörer", [year]),
-        "/inkop/flaggor.json": ("Alla indikatorer och deras träffar", [buyer, year]),
-        "/inkop/kvalitet.json": ("Datakvalitet per utgivare", [buyer, year]),
-        "/inkop/jamfor.json": ("Köpare sida vid sida", [
+        "/inkop.json": ("Översikt: totaler, köpare, utgifter per månad, största leverantörer", [year], figures),
+        "/inkop/flaggor.json": ("Alla indikatorer och deras träffar", [buyer, year, size, page], rows),
+        "/inkop/kvalitet.json": ("Datakvalitet per utgivare", [buyer, year, size, page], rows),
+        "/inkop/jamfor.json": ("Köpare sida vid sida, ett år per rad", [
             {**_query("kopare", "Två till tio köpare", required=True), "style": "form", "explode": True,
-             "schema": {"type": "array", "items": {"type": "string"}}},
-            _query("konto", "Kontonummer"), _query("leverantor", "Leverantörens organisationsnummer")]),
+             "schema": {"type": "array", "items": orgnr, "minItems": 2, "maxItems": 10}},
+            _query("konto", "Kontonummer"), _query("leverantor", "Leverantörens organisationsnummer", orgnr)],
+            rows),
     }
     for slug, indicator in INDICATORS.items():
-        paths[f"/inkop/flaggor/{slug}.json"] = (indicator.title, [buyer, year, size, page, *(
-            _query(p.name, f"{p.description} (standard {p.default})") for p in indicator.parameters)])
-    documented = {path: {"get": {"summary": summary, "tags": ["inkop"], "parameters": parameters,
-                                 "operationId": "inkop_" + path.strip("/").replace("/", "_").replace(".json", "").replace("-", "_"),
-                                 "responses": {**_json_response(summary), **errors}}}
-                  for path, (summary, parameters) in paths.items()}
+        paths[f"/inkop/flaggor/{slug}.json"] = (indicator.title, [
+            buyer, year, size, page, *map(_indicator_parameter, indicator.parameters)], rows)
+    documented = {path: {"get": {
+        "summary": summary, "tags": ["inkop"], "parameters": parameters, "responses": _ok(summary, schema),
+        "operationId": "inkop_" + path.strip("/").removesuffix(".json").replace("/", "_").replace("-", "_")}}
+        for path, (summary, parameters, schema) in paths.items()}
     for kind, what in (("kopare", "En köpares siffror ett år"), ("leverantor", "En leverantörs siffror")):
         documented[f"/inkop/{kind}/{{orgnr}}.json"] = {"get": {
             "summary": what, "tags": ["inkop"], "operationId": f"inkop_{kind}",
-            "parameters": [{"name": "orgnr", "in": "path", "required": True, "schema": {"type": "string"}},
+            "parameters": [{"name": "orgnr", "in": "path", "required": True, "schema": orgnr,
+                            "description": "Organisationsnummer NNNNNN-NNNN (404 om det inte finns i databasen)"},
                            *([year] if kind == "kopare" else [])],
-            "responses": {**_json_response(what), **errors}}}
+            "responses": _ok(what, figures)}}
     return documented
 
 
 def openapi_document(base_url: str, databases: dict[str, dict]) -> dict:
-    """databases: name -> {"tables": {table: [(column, type)]}, "queries": {name: (title, params)}}."""
+    """databases: name -> {"tables": {table: [Column]}, "queries": {name: (title, params)}}."""
     paths: dict[str, dict] = {}
     for database, content in databases.items():
         for table, columns in content["tables"].items():
-            filters = [{"name": column, "in": "query", "required": False,
-                        "schema": {"type": _SQL_TYPES.get(kind, "string")},
-                        "description": f"Filtrera: {column} = värde (också {column}__gte, __lte, __contains …)"}
-                       for column, kind in columns]
-            paths[f"/{database}/{table}.json"] = {"get": {
-                "summary": f"Rader i {table}", "operationId": f"{database}_{table}",
-                "tags": [database], "parameters": _PAGE_PARAMETERS + filters,
-                "responses": _json_response(f"Rader i {table}, en sida i taget")}}
+            paths[f"/{database}/{table}.json"] = _table_path(database, table, columns)
         for query, (title, parameters) in content["queries"].items():
-            paths[f"/{database}/{query}.json"] = {"get": {
-                "summary": title, "operationId": f"{database}_{query}", "tags": [database],
-                "parameters": [{"name": p, "in": "query", "required": True,
-                                "schema": {"type": "string"}} for p in parameters]
-                + [_PAGE_PARAMETERS[2]],
-                "responses": _json_response(title)}}
+            paths[f"/{database}/{query}.json"] = _query_path(database, query, title, parameters)
     paths.update(_pattern_paths())
-    for suffix, media_type in (("", "application/rdf+xml"), (".ttl", "text/turtle"),
-                               (".jsonld", "application/ld+json")):
+    for suffix, media_type, schema in (("", "application/rdf+xml", {"type": "string"}),
+                                       (".ttl", "text/turtle", {"type": "string"}),
+                                       (".jsonld", "application/ld+json", {})):
         paths[f"/datasets/dcat{suffix}"] = {"get": {
             "summary": "DCAT-AP-SE-katalog", "operationId": f"dcat{suffix.replace('.', '_')}",
-            "tags": ["dcat"],
-            "responses": {"200": {"description": "Katalogen",
-                                  "content": {media_type: {"schema": {"type": "string"}}}}}}}
+            "tags": ["dcat"], "responses": {"200": {"description": "Katalogen",
+                                                    "content": {media_type: {"schema": schema}}},
+                                            "405": _ERRORS["405"]}}}
     return {
         "openapi": "3.0.3",
         "info": {"title": "Open Up: offentliga inköp", "version": "1.0",
                  "description": "Leverantörsreskontror från svenska offentliga organisationer som "
-                                "JSON. Alla svar är öppna (CORS) och licensierade CC0."},
+                                "JSON. Alla svar är öppna (CORS) och licensierade CC0. Okända "
+                                "parametrar ignoreras, som i Datasette. Endast GET, HEAD och OPTIONS "
+                                "stöds (405 annars)."},
         "servers": [{"url": base_url}],
         "paths": paths,
     }
