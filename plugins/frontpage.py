@@ -10,7 +10,7 @@ from .ledger import ledger_database, once_per_version
 _MONTHS = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
 _COVERAGE = """SELECT k.kopare_id, k.kopare, k.typ, s.ar, group_concat(DISTINCT substr(s.manad, 6, 2))
         AS manader, sum(s.rader) AS rader, round(sum(s.summa), 2) AS summa
-    FROM kopare_leverantor_manad s JOIN kopare k ON k.kopare_id = s.kopare_id
+    FROM kopare_manad s JOIN kopare k ON k.kopare_id = s.kopare_id
     GROUP BY k.kopare_id, s.ar ORDER BY k.kopare, s.ar"""
 
 
