@@ -16,6 +16,7 @@ from pathlib import Path
 import datasette as datasette_package
 from datasette import hookimpl
 from datasette.handle_exception import handle_exception as render_error
+from datasette.views.base import DatasetteError
 from datasette.utils.asgi import BadRequest
 
 MAX_VALUE_BYTES = 16 * 1024 * 1024  # the longest string or blob any query may build
@@ -40,6 +41,15 @@ def _raised_in_datasette(exception: BaseException) -> bool:
 def handle_exception(datasette, request, exception):
     if isinstance(exception, MemoryError):
         message = "frågan kräver mer minne än instansen ger en fråga: begränsa den (LIMIT, WHERE)"
+    elif isinstance(exception, DatasetteError) and exception.title == "SQL Interrupted":
+        asked = request.args.get("_timelimit", "") if request else ""
+        limit = min(int(asked), datasette.setting("sql_time_limit_ms")) if asked.isdecimal() else \
+            datasette.setting("sql_time_limit_ms")
+        message = (f"frågan avbröts efter tidsgränsen ({limit} ms). "
+                   "Summor per köpare, leverantör, konto, förvaltning och månad finns färdiga i "
+                   "sammanställningarna (kopare_manad, kopare_leverantor_manad, kopare_konto_manad, "
+                   "kopare_forvaltning_manad, leverantorer, fakturor, flaggor): fråga dem i stället för "
+                   "varje rad, eller begränsa frågan med WHERE på köpare och datum.")
     elif isinstance(exception, _PARAMETER_ERRORS) and _raised_in_datasette(exception):
         message = f"ogiltig parameter: {exception}"
     elif str(exception).startswith("Cannot sort table by"):

@@ -123,3 +123,15 @@ def test_the_front_page_is_rendered_once_per_instance(sample_db, tmp_path):
     first, second = make_datasette([sample_db]), make_datasette([other], inspect=False)
     pages = [asyncio.run(d.client.get("/")).text for d in (first, second, first)]
     assert pages[0] == pages[2] and "annan" in pages[1] and "annan" not in pages[0]
+
+
+@pytest.mark.parametrize("path", [
+    "/openup.json?sql=WITH+RECURSIVE+r(i)+AS+(SELECT+1+UNION+ALL+SELECT+i%2B1+FROM+r)+SELECT+count(*)+FROM+r"
+    "&_timelimit=5",
+    "/openup/leverantorsreskontra?konto_text__contains=zz&_sort=konto_text&_timelimit=1",
+])
+def test_a_query_stopped_by_the_time_limit_says_so_in_swedish_and_points_to_the_summaries(datasette, path):
+    answer = asyncio.run(datasette.client.get(path))
+    assert answer.status_code == 400
+    text = answer.json()["error"] if path.startswith("/openup.json") else answer.text
+    assert "tidsgränsen (" in text and "kopare_leverantor_manad" in text
