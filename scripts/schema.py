@@ -403,7 +403,9 @@ INVOICES = Table(
         C("forsta_kallrad", "INTEGER", "Första raden i källfilen", "First line in the source file"),
     ),
     pk=("id",),
-    indexes=(("kopare_id", "ar", "summa"),),  # per buyer and year: the views' only access path
+    # per buyer and year (the views' access path, and equal amounts found from the index alone);
+    # an invoice number booked more than once, found from the index alone
+    indexes=(("kopare_id", "ar", "summa"), ("kopare_id", "leverantor_nyckel", "fakturanummer", "ar")),
     unique=("kallfil_id", "kopare_id", "leverantor_nyckel", "fakturanyckel", "verifikationsnummer"),
 )
 
