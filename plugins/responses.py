@@ -60,8 +60,8 @@ class ResponseCache:
         key = _key(scope)
         if key is None or self._serves_a_mutable_file():
             return await self.app(scope, receive, send)
-        while key in self.rendering:  # another visitor is rendering it
-            await self.rendering[key].wait()
+        while (rendering := self.rendering.get(key)) is not None:  # another visitor is rendering it
+            await rendering.wait()
         entry = self.entries.get(key)
         if entry and time.monotonic() - entry.kept_at < TTL_S:
             self.entries.move_to_end(key)
@@ -81,7 +81,7 @@ class ResponseCache:
         def stop_keeping():
             nonlocal kept
             kept = None
-            done.set()
+            self._rendered(key, done)  # those waiting render it themselves, while this one streams on
 
         async def keeping(message):
             nonlocal size
@@ -107,8 +107,12 @@ class ResponseCache:
                 body = {"type": "http.response.body", "body": b"".join(m.get("body", b"") for m in kept[1:])}
                 self._keep(key, _Entry([kept[0], body], size, time.monotonic()))
         finally:
+            self._rendered(key, done)
+
+    def _rendered(self, key, done: asyncio.Event) -> None:
+        if self.rendering.get(key) is done:
             del self.rendering[key]
-            done.set()
+        done.set()
 
     def _serves_a_mutable_file(self) -> bool:
         return any(db.is_mutable and not db.is_memory for db in self.datasette.databases.values())

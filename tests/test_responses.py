@@ -91,3 +91,10 @@ async def test_nothing_is_kept_while_a_served_file_may_change(sample_db, tmp_pat
         conn.execute("DELETE FROM kopare WHERE rowid = (SELECT min(rowid) FROM kopare)")
     after = await datasette.client.get(url)
     assert "x-cache" not in after.headers and len(after.json()["rows"]) == len(before) - 1
+
+
+async def test_visitors_arriving_together_for_a_stream_all_get_it(datasette, sample_db, monkeypatch):
+    monkeypatch.setattr(responses, "MAX_ENTRY_BYTES", 10_000)  # the stream is not kept
+    url = "/openup/leverantorsreskontra.csv?_stream=on&_size=max"
+    answers = await asyncio.wait_for(asyncio.gather(*(datasette.client.get(url) for _ in range(3))), 60)
+    assert len({a.text for a in answers}) == 1 and all(a.headers["x-cache"] == "MISS" for a in answers)
