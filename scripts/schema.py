@@ -404,8 +404,10 @@ INVOICES = Table(
     ),
     pk=("id",),
     # per buyer and year (the views' access path, and equal amounts found from the index alone);
-    # an invoice number booked more than once, found from the index alone
-    indexes=(("kopare_id", "ar", "summa"), ("kopare_id", "leverantor_nyckel", "fakturanummer", "ar")),
+    # an invoice number booked more than once, and a supplier's share of round amounts in a
+    # buyer's year, each read from an index alone
+    indexes=(("kopare_id", "ar", "summa"), ("kopare_id", "leverantor_nyckel", "fakturanummer", "ar"),
+             ("kopare_id", "ar", "leverantor_nyckel", "summa")),
     unique=("kallfil_id", "kopare_id", "leverantor_nyckel", "fakturanyckel", "verifikationsnummer"),
 )
 
