@@ -8,9 +8,10 @@ at once, so the pages always find a free thread; a query that waits too long for
 from __future__ import annotations
 
 import asyncio
-import json
 
 from datasette import hookimpl
+
+from .asgi_errors import send_error
 
 AD_HOC_SQL_AT_ONCE = 2  # of the instance's num_sql_threads
 WAIT_FOR_TURN_S = 10
@@ -19,15 +20,6 @@ WAIT_FOR_TURN_S = 10
 def is_ad_hoc_sql(scope) -> bool:
     query = scope.get("query_string", b"")
     return query.startswith(b"sql=") or b"&sql=" in query
-
-
-async def _too_many(send) -> None:
-    body = json.dumps({"ok": False, "status": 429, "error": "för många SQL-frågor körs just nu: försök "
-                       "igen om en stund, eller använd tabellerna och de sparade frågorna"},
-                      ensure_ascii=False).encode()
-    await send({"type": "http.response.start", "status": 429, "headers": [
-        (b"content-type", b"application/json; charset=utf-8"), (b"retry-after", b"5")]})
-    await send({"type": "http.response.body", "body": body})
 
 
 @hookimpl
@@ -43,7 +35,8 @@ def asgi_wrapper(datasette):
             try:
                 await asyncio.wait_for(turns.acquire(), WAIT_FOR_TURN_S)
             except asyncio.TimeoutError:
-                return await _too_many(send)
+                return await send_error(send, 429, "för många SQL-frågor körs just nu: försök igen om en stund, "
+                                        "eller använd tabellerna och de sparade frågorna", {"retry-after": "5"})
             try:
                 await app(scope, receive, send)
             finally:

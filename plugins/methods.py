@@ -4,9 +4,9 @@ own answer TRACE with an error). The published instance is read-only: GET, HEAD 
 
 from __future__ import annotations
 
-import json
-
 from datasette import hookimpl
+
+from .asgi_errors import send_error
 
 READ = ("GET", "HEAD", "OPTIONS")
 
@@ -22,10 +22,7 @@ def asgi_wrapper(datasette):
             if scope["type"] != "http" or scope["method"] in allowed(scope["path"]):
                 return await app(scope, receive, send)
             methods = ", ".join(allowed(scope["path"]))
-            body = json.dumps({"ok": False, "status": 405, "error": f"metoden {scope['method']} stöds inte här; "
-                               f"tillåtna: {methods}"}, ensure_ascii=False).encode()
-            await send({"type": "http.response.start", "status": 405, "headers": [
-                (b"content-type", b"application/json; charset=utf-8"), (b"allow", methods.encode())]})
-            await send({"type": "http.response.body", "body": body})
+            await send_error(send, 405, f"metoden {scope['method']} stöds inte här; tillåtna: {methods}",
+                             {"allow": methods})
         return only_allowed_methods
     return wrap

@@ -35,15 +35,20 @@ def unknown_number(number: str, what: str) -> NotFound:
                     + (" (kontrollsiffran stämmer inte: kontrollera numret)" if wrong_check_digit else ""))
 
 
+async def known_buyer(database, buyer: str) -> str:
+    """buyer, if the database has it; else not found."""
+    if not (await database.execute("SELECT 1 FROM kopare WHERE kopare_id = ?", [buyer])).rows:
+        raise unknown_number(buyer, "köparen")
+    return buyer
+
+
 async def common_filters(request, database) -> dict[str, str]:
     """kopare and ar, validated ('' when not given): a buyer not in the database is not found,
     rather than an empty answer that reads as a buyer without flags."""
     buyer = request.args.get("kopare", "")
     year = request.args.get("ar", "")
     if buyer:
-        buyer = organisation_number(buyer, "kopare")
-        if not (await database.execute("SELECT 1 FROM kopare WHERE kopare_id = ?", [buyer])).rows:
-            raise unknown_number(buyer, "köparen")
+        buyer = await known_buyer(database, organisation_number(buyer, "kopare"))
     if year and not (_NUMBER.fullmatch(year) and 1990 <= int(year) <= 2100):
         raise BadParameter(f"ar ska vara ett år mellan 1990 och 2100, inte {year!r}")
     return {"kopare": buyer, "ar": year}

@@ -14,7 +14,7 @@ from openup.periods import period_bounds
 
 from ..ledger import once_per_version
 from .coverage import buyer_months, coverage, in_rows, month_ranges, years_between
-from .filters import organisation_number, unknown_number
+from .filters import known_buyer, organisation_number, unknown_number
 
 TOP = 20
 
@@ -38,19 +38,19 @@ def rows_path(database, period=None, **equal) -> str:
     return f"/{database.name}/leverantorsreskontra?{urlencode(args)}"
 
 
-def with_rows(database, rows: list[dict], period=None, *, where: dict | None = None, **columns) -> list[dict]:
+def with_rows(database, rows: list[dict], period=None, *, period_field: str | None = None,
+              where: dict | None = None, **columns) -> list[dict]:
     """rows, each with rader_url: columns maps a ledger column to the row's field holding its
-    value, where gives columns one value for every row; period is the rows' year or month, or
-    the name of the field holding it."""
+    value, where gives columns one value for every row; the period (a year or a month) is the
+    same for every row, or in each row's period_field."""
     for row in rows:
-        when = row.get(period, period) if isinstance(period, str) else period
-        row["rader_url"] = rows_path(database, when, **(where or {}),
+        row["rader_url"] = rows_path(database, row[period_field] if period_field else period, **(where or {}),
                                      **{column: row[field] for column, field in columns.items()})
     return rows
 
 
-def _of_buyer(database, buyer: str, rows: list[dict], period=None, **columns) -> list[dict]:
-    return with_rows(database, rows, period, where={"kopare_id": buyer}, **columns)
+def _of_buyer(database, buyer: str, rows: list[dict], period=None, **arguments) -> list[dict]:
+    return with_rows(database, rows, period, where={"kopare_id": buyer}, **arguments)
 
 
 async def overview_page(database, request, *, filters) -> dict:
@@ -83,7 +83,7 @@ async def _overview(database, filters) -> dict:
         "kopare": buyers,
         "per_manad": with_rows(database, await query_rows(database, f"""SELECT manad,
             round(sum(summa), 2) AS summa, sum(rader) AS rader FROM kopare_manad WHERE {year}
-            GROUP BY manad ORDER BY manad""", filters), "manad"),
+            GROUP BY manad ORDER BY manad""", filters), period_field="manad"),
         "storsta_leverantorer": with_rows(database, await _largest_suppliers(database, filters),
                                           filters["ar"] or None, leverantor_nyckel="leverantor_id"),
         "storsta_konton": with_rows(database, await query_rows(database, f"""SELECT konto_nr,
@@ -123,7 +123,7 @@ async def buyer_page(database, request, *, filters) -> dict | None:
         "titel": found[0]["kopare"], "kopare": found[0], "ar": year, "ar_med_data": years,
         "totalt": {**totals, **coverage(await buyer_months(database), [buyer], [year])},
         "per_manad": _of_buyer(database, buyer, await query_rows(database, """SELECT manad, summa, rader
-            FROM kopare_manad WHERE kopare_id = :b AND ar = :y ORDER BY manad""", params), "manad"),
+            FROM kopare_manad WHERE kopare_id = :b AND ar = :y ORDER BY manad""", params), period_field="manad"),
         "per_forvaltning": _of_buyer(database, buyer, await query_rows(database, """SELECT forvaltning,
             round(sum(summa), 2) AS summa, round(100.0 * sum(summa) / (SELECT sum(summa)
               FROM kopare_forvaltning_manad WHERE kopare_id = :b AND ar = :y), 1) AS andel
@@ -188,7 +188,7 @@ async def supplier_page(database, request, *, filters) -> dict | None:
         row.update(in_rows(coverage(months, [row["kopare_id"]], _years(row, "forsta_manad", "sista_manad"))))
     per_year = with_rows(database, await query_rows(database, """SELECT ar, round(sum(summa), 2) AS summa,
         sum(rader) AS rader FROM kopare_leverantor_manad WHERE leverantor_nyckel = :s GROUP BY ar ORDER BY ar""",
-                                                   params), "ar", where={"leverantor_nyckel": supplier})
+                                                   params), period_field="ar", where={"leverantor_nyckel": supplier})
     for row in per_year:
         row.update(in_rows(coverage(months, paid[row["ar"]], [row["ar"]])))
     return {
@@ -250,8 +250,7 @@ async def compare_page(database, request, *, filters) -> dict:
     if not 2 <= len(buyers) <= 10:
         raise BadParameter("ange två till tio köpare: ?kopare=A&kopare=B")
     for buyer in buyers:
-        if not await query_rows(database, "SELECT 1 FROM kopare WHERE kopare_id = :b", {"b": buyer}):
-            raise unknown_number(buyer, "köparen")
+        await known_buyer(database, buyer)
     account = request.args.get("konto", "")
     supplier = organisation_number(request.args["leverantor"], "leverantor") if request.args.get("leverantor") else ""
     if supplier and not await query_rows(database, "SELECT 1 FROM kopare_leverantor_ar "
@@ -272,7 +271,7 @@ async def compare_page(database, request, *, filters) -> dict:
         WHERE t.kopare_id IN ({placeholders}){where} GROUP BY t.kopare_id, 3 ORDER BY 3, k.kopare""", params)
     months = await buyer_months(database)
     fixed = {column: value for column, value in (("leverantor_nyckel", supplier), ("konto_nr", account)) if value}
-    for row in with_rows(database, rows, "ar", where=fixed, kopare_id="kopare_id"):
+    for row in with_rows(database, rows, period_field="ar", where=fixed, kopare_id="kopare_id"):
         row.update(in_rows(coverage(months, [row["kopare_id"]], [row["ar"]])))
     return {"titel": "Jämför köpare", "kopare": buyers, "val": choices, "konto": account or None,
             "leverantor": supplier or None, "rows": rows}
