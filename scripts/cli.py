@@ -165,13 +165,23 @@ def _summary_line(result: FileResult) -> str:
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Skriv rapporten som JSON.")
+@click.option("--convert", type=click.Path(dir_okay=False, path_type=Path),
+              help="Skriv raderna som skulle läsas in till den här CSV-filen, i specifikationens "
+                   "kolumner och med personnummer maskerade (en fil i taget).")
 @_read_options
 @_FILES
-def validate(as_json: bool, buyer, buyer_name, period, profile, files: tuple[Path, ...]) -> None:
+def validate(as_json: bool, convert: Path | None, buyer, buyer_name, period, profile,
+             files: tuple[Path, ...]) -> None:
     """Granska filer före publicering, utan databas: vad som känns igen, avvisas och maskeras."""
     profiles = _profiles(profile)
     options = ReadOptions(buyer, buyer_name, period, profile)
-    reports = [validate_file(path, profiles, options) for path in files]
+    if convert is not None:
+        if len(files) != 1:
+            raise click.UsageError("--convert tar en fil i taget")
+        with convert.open("w", newline="", encoding="utf-8") as converted:
+            reports = [validate_file(files[0], profiles, options, converted=converted)]
+    else:
+        reports = [validate_file(path, profiles, options) for path in files]
     if as_json:
         click.echo(json.dumps([r.as_dict() for r in reports], ensure_ascii=False, indent=2))
     else:

@@ -29,9 +29,7 @@ def export_buyers(database: Path, out_dir: Path) -> list[Path]:
             path = folder / f"leverantorsreskontra_{buyer}_{year}.csv"
             temporary = path.with_suffix(".csv.tmp")
             with temporary.open("w", newline="", encoding="utf-8") as handle:
-                writer = csv.writer(handle)
-                writer.writerow(SPEC_COLUMNS)
-                writer.writerows(source.execute(
+                spec_csv_writer(handle).writerows(source.execute(
                     f"SELECT {columns} FROM leverantorsreskontra WHERE kopare_id = ? AND "
                     "bokforingsdatum BETWEEN ? AND ? ORDER BY bokforingsdatum, id",
                     [buyer, f"{year}-01-01", f"{year}-12-31"]))
@@ -40,6 +38,14 @@ def export_buyers(database: Path, out_dir: Path) -> list[Path]:
         written.append(_buyer_database(source, buyer, folder / f"leverantorsreskontra_{buyer}.db"))
     source.close()
     return written
+
+
+def spec_csv_writer(handle):
+    """A CSV writer whose file starts with the specification's header: what `openup export` and
+    the validator's converted file write."""
+    writer = csv.writer(handle)
+    writer.writerow(SPEC_COLUMNS)
+    return writer
 
 
 def _buyer_database(source: sqlite3.Connection, buyer: str, path: Path) -> Path:

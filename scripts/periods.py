@@ -21,3 +21,27 @@ def period_bounds(period: str) -> tuple[str, str]:
     """The first and last day of a year ('2023') or a month ('2023-03') as ISO dates; the last
     day as '-31' (every booking date of the period sorts at or before it)."""
     return (f"{period}-01-01", f"{period}-12-31") if len(period) == 4 else (f"{period}-01", f"{period}-31")
+
+
+def month_index(month: str) -> int:
+    """'2016-03' as a count of months, so that consecutive months differ by one."""
+    year, number = month.split("-")
+    return int(year) * 12 + int(number) - 1
+
+
+def month_ranges(months: list[str]) -> str:
+    """Sorted months as runs: 2016-01–2016-02, 2016-04–2022-11, 2023-05."""
+    runs: list[list[str]] = []
+    for month in months:
+        if runs and month_index(month) == month_index(runs[-1][-1]) + 1:
+            runs[-1][1:] = [month]
+        else:
+            runs.append([month])
+    return ", ".join("–".join(run) for run in runs)
+
+
+def periods(first: str, last: str) -> list[str]:
+    """Every year (YYYY) or month (YYYY-MM) from first to last."""
+    if len(first) == 4:
+        return [str(year) for year in range(int(first), int(last) + 1)]
+    return [f"{i // 12}-{i % 12 + 1:02d}" for i in range(month_index(first), month_index(last) + 1)]

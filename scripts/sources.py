@@ -10,6 +10,7 @@ import codecs
 import csv
 import datetime as dt
 import hashlib
+import re
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -27,6 +28,15 @@ _CHUNK = 1024 * 1024
 _DELIMITERS = (";", ",", "\t")
 _JSON_READ_CHARS = 256 * 1024  # characters of a JSON file decoded and handed to the parser at a time
 _LEGACY_ENCODINGS = ["cp1252", "cp850"]
+# A spreadsheet's XML packs 5 to 30 times smaller; a zip bomb thousands of times. The largest
+# sheet Excel can save (1,048,576 rows of a ledger's 15 columns) unpacks to about 1 GiB.
+MAX_XLSX_UNPACKED = 2 * 2**30
+_MAX_UNPACK_RATIO = 200
+_SMALL_PART = 1 * 2**20  # parts smaller than this are never a bomb, however well they pack
+_FEW_CELLS = 1_000_000  # a sheet may declare this many cells whatever its size
+_WORKSHEET = re.compile(r"xl/worksheets/[^/]+\.xml")
+_DIMENSION = re.compile(r'<(?:\w+:)?dimension\s+ref="([^"]+)"')
+_CELL_RANGE = re.compile(r"\$?([A-Z]{1,3})\$?([0-9]{1,7}):\$?([A-Z]{1,3})\$?([0-9]{1,7})")
 
 
 @dataclass
@@ -139,16 +149,60 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
+def _refuse_out_of_proportion(path: Path, archive: zipfile.ZipFile) -> None:
+    """Refuse a zip bomb before anything is unpacked: parts that unpack to far more than a
+    spreadsheet's XML does, or a sheet declaring far more cells than its XML could hold (the
+    reader would make every declared cell)."""
+    unpacked = sum(member.file_size for member in archive.infolist())
+    if unpacked > MAX_XLSX_UNPACKED:
+        raise FileRefused(str(path), f"xlsx-filen packas upp till {unpacked // 2**20} MiB, över gränsen "
+                                     f"{MAX_XLSX_UNPACKED // 2**20} MiB: dela upp den eller spara som CSV")
+    for member in archive.infolist():
+        ratio = member.file_size / max(member.compress_size, 1)
+        if member.file_size > _SMALL_PART and ratio > _MAX_UNPACK_RATIO:
+            raise FileRefused(str(path), f"xlsx-filens del {member.filename} packas upp {ratio:.0f} gånger "
+                                         "större än den är packad, vilket ingen verklig tabell gör (en zip-bomb?)")
+        if _WORKSHEET.fullmatch(member.filename):
+            with archive.open(member) as part:
+                dimension = _DIMENSION.search(part.read(_HEAD_BYTES).decode("utf-8", "replace"))
+            cells = _declared_cells(dimension[1]) if dimension else 0
+            if cells > max(_FEW_CELLS, member.file_size):
+                raise FileRefused(str(path), f"bladet {member.filename} anger {cells} celler men innehåller "
+                                             f"{member.file_size} byte: fler celler än filen kan ha")
+
+
+def _declared_cells(reference: str) -> int:
+    """The cells of a range like 'A1:XFD1048576'."""
+    match = _CELL_RANGE.fullmatch(reference.upper())
+    if not match:
+        return 0
+    first_column, first_row, last_column, last_row = match.groups()
+    width = _column_number(last_column) - _column_number(first_column) + 1
+    return max(width, 0) * max(int(last_row) - int(first_row) + 1, 0)
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - ord("A") + 1
+    return number
+
+
 def _xlsx_candidates(path: Path) -> list[Candidate]:
     from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
 
     try:
         with zipfile.ZipFile(path) as archive:
+            _refuse_out_of_proportion(path, archive)
             if archive.testzip() is not None:
                 raise zipfile.BadZipFile("checksum")
         workbook = load_workbook(path, read_only=True, data_only=True)
         names = workbook.sheetnames
         workbook.close()
+    except InvalidFileException:  # a zip archive of something else, or a name Excel does not use
+        raise FileRefused(str(path), "filen är ett zip-arkiv men ingen xlsx-fil (Excel-arbetsbok): "
+                                     "spara den som .xlsx eller CSV") from None
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
         raise FileRefused(str(path), f"trasig eller trunkerad xlsx-fil ({error})") from None
 

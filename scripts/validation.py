@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
-from .columns import shown
+from .advice import SHARES, recommendations
+from .columns import MANDATORY_COLUMNS, SPEC_COLUMNS, shown
 from .errors import FileRefused
+from .export import spec_csv_writer
+from .periods import periods
 from .profiles import Profile
 from .reading import DEFAULT_MAX_REJECTED_SHARE, LedgerReading, ReadOptions, Tally, read_ledger
-from .records import SEK
+from .identifiers import ORGANISATIONSNUMMER
+from .records import SEK, Batch
+from .values import DAY
 
 
 @dataclass
@@ -18,6 +25,51 @@ class ValidationReport:
     reading: LedgerReading | None = None
     tally: Tally = field(default_factory=Tally)
     refusal: str | None = None
+    months: Counter = field(default_factory=Counter)  # YYYY-MM -> rows that would load
+    carried: Counter = field(default_factory=Counter)  # advice.SHARES key -> rows that have it
+
+    def add(self, rows: Batch) -> None:
+        """Count what the advice looks at in rows that would load."""
+        self.months.update(date[:7] for date in rows.column("bokforingsdatum"))
+        for name in ("verifikationsnummer", "fakturanummer", "avtal", "konto_text", "konto_nr"):
+            self.carried[f"med_{name}"] += sum(1 for value in rows.column(name) if value)
+        self.carried["organisationsnummer"] += rows.column("leverantor_id_typ").count(ORGANISATIONSNUMMER)
+        self.carried["dagsdatum"] += rows.column("datum_precision").count(DAY)
+
+    @property
+    def missing_months(self) -> list[str]:
+        """The months without rows between the file's first and last (a file of one month
+        lacks none: publishers publish a file a month)."""
+        if not self.months:
+            return []
+        return [month for month in periods(min(self.months), max(self.months)) if month not in self.months]
+
+    @property
+    def recommendations(self) -> list[str]:
+        """The quality page's advice, for this file, then what the columns and warnings call for."""
+        advice = []
+        if self.reading is not None and self.reading.missing_columns:
+            advice.append("Lägg till de obligatoriska kolumnerna " + ", ".join(self.reading.missing_columns) + ".")
+        if self.reading is not None and self.reading.unknown_columns:
+            advice.append("Byt namn på eller ta bort kolumnerna " + ", ".join(self.reading.unknown_columns)
+                          + ": specifikationen har inga kolumner med de namnen.")
+        if self.tally.loaded:
+            shares = {key: 100.0 * self.carried[key] / self.tally.loaded for key in SHARES}
+            advice += recommendations(shares, self.missing_months, self.tally.rejected - self.tally.not_in_kronor,
+                                      "exemplen i rapporten")
+        if self.tally.masked:
+            advice.append(f"Publicera inga personnummer: {self.tally.masked} rader har ett som maskeras. "
+                          "En enskild näringsidkares organisationsnummer är personens personnummer.")
+        return advice + [f"Rätta: {warning}." for warning in self.warnings]
+
+    @property
+    def spec_columns(self) -> list[dict]:
+        """Each of the specification's columns: mandatory or not, and the file's column for it."""
+        columns = self.reading.recognised.columns if self.reading is not None else None
+        return [{"kolumn": name, "obligatorisk": name in MANDATORY_COLUMNS,
+                 "filens_kolumn": shown(columns.header[columns.positions[name]])
+                 if columns is not None and name in columns.positions else None}
+                for name in SPEC_COLUMNS]
 
     @property
     def acceptable(self) -> bool:
@@ -51,6 +103,10 @@ class ValidationReport:
                                   for (c, r), n in self.tally.reasons.most_common()],
             "exempel": [{"rad": e.line, "plats": str(e.where), "kolumn": e.column, "orsak": e.reason}
                         for e in self.tally.examples],
+            "specifikationens_kolumner": self.spec_columns,
+            "manader": [{"manad": month, "rader": rows} for month, rows in sorted(self.months.items())],
+            "saknade_manader": self.missing_months,
+            "rekommendationer": self.recommendations,
         })
         return report
 
@@ -109,16 +165,27 @@ class ValidationReport:
             lines.append(f"  avvisas {item['antal']} gånger: {item['kolumn'] or 'raden'}: {item['orsak']}")
         for example in self.tally.examples[:10]:
             lines.append(f"    {example.where}: {example.reason}")
+        if self.months:
+            lines.append(f"  månader: {min(self.months)} till {max(self.months)}"
+                         + (f", {len(self.missing_months)} saknas" if self.missing_months else ""))
+        lines += [f"  rekommendation: {advice}" for advice in self.recommendations]
         return "\n".join(lines)
 
 
 def validate_file(path: Path, profiles: dict[str, Profile], options: ReadOptions,
-                  max_rejected_share: float = DEFAULT_MAX_REJECTED_SHARE) -> ValidationReport:
+                  max_rejected_share: float = DEFAULT_MAX_REJECTED_SHARE,
+                  converted: TextIO | None = None) -> ValidationReport:
+    """The report on path; with converted, the rows that would load are written there as CSV in
+    the specification's columns (personal numbers masked)."""
     report = ValidationReport(path)
+    writer = spec_csv_writer(converted) if converted is not None else None
     try:
         report.reading = read_ledger(path, profiles, options)
         for batch in report.reading.batches():
             report.tally.count(batch)
+            report.add(batch.rows)
+            if writer is not None:
+                writer.writerows(zip(*batch.rows.columns[:len(SPEC_COLUMNS)]))
         refusal = report.tally.refusal(path, max_rejected_share)
         report.refusal = str(refusal) if refusal else None
     except FileRefused as refused:

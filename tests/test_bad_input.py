@@ -41,6 +41,7 @@ BAD_FILES = {
     "catalog.csv": (lambda p: p.write_text('<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.'
                                            'w3.org/1999/02/22-rdf-syntax-ns#"></rdf:RDF>'), "XML/RDF"),
     "truncated.xlsx": (truncated_xlsx, "trasig eller trunkerad xlsx"),
+    "archive.zip": (lambda p: zipfile.ZipFile(p, "w").writestr("a.txt", "a"), "ett zip-arkiv men ingen xlsx-fil"),
     "pipes.csv": (lambda p: p.write_text("\n".join(l.replace(";", "|") for l in v11_lines(5))),
                   "fel avgränsare"),
     "unterminated.csv": (lambda p: p.write_text("\n".join(v11_lines(5)[:3] + [

@@ -6,6 +6,7 @@ desktop and phone width."""
 from __future__ import annotations
 
 import io
+import json
 import sqlite3
 import urllib.request
 
@@ -13,6 +14,7 @@ import pytest
 from openup_plugins.maptiles import LAND
 
 from .browser import Visit, chromium, needs_chromium, serving
+from .conftest import run_openup
 
 pytestmark = needs_chromium
 
@@ -142,4 +144,39 @@ def test_no_serious_accessibility_violation(server, browser, path, width):
     violations = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
                   for v in Axe().run(visit.page).response["violations"] if v["impact"] in ("serious", "critical")]
     assert violations == [], path
+    visit.page.close()
+
+
+def test_validator_page_reports_a_good_a_refused_and_a_too_large_file(server, browser, sample_dir, tmp_path):
+    from axe_playwright_python.sync_playwright import Axe
+
+    visit = Visit(browser, server + "/validera", width=390)
+    visit.page.set_input_files("#validera-fil", str(sample_dir / "goteborg_2023-03.csv"))
+    visit.page.click("text=Granska filen")
+    visit.page.wait_for_load_state("networkidle")
+    verdict = visit.page.inner_text(".validera-dom")
+    (report,) = json.loads(run_openup("validate", "--json", sample_dir / "goteborg_2023-03.csv").output)
+    counts = f"{report['rader_som_skulle_lasas_in']} av {report['rader_lasta']} rader"
+    assert verdict.startswith(f"Filen kan läsas in: {counts}"), verdict
+    text = visit.page.inner_text("body")
+    assert "ogiltigt belopp '12,34,56'" in text and "Publicera bokföringsdatum på dagen" in text
+    violations = [v["id"] for v in Axe().run(visit.page).response["violations"] if v["impact"] in ("serious", "critical")]
+    assert violations == []
+
+    refused = tmp_path / "felsida.csv"
+    refused.write_text("<!DOCTYPE html><html><body>502 Bad Gateway</body></html>")
+    visit.page.set_input_files("#validera-fil", str(refused))
+    visit.page.click("text=Granska filen")
+    visit.page.wait_for_load_state("networkidle")
+    assert "Filen skulle vägras" in visit.page.inner_text(".validera-dom")
+    assert "HTML-sida" in visit.page.inner_text(".validera-dom")
+
+    too_large = tmp_path / "stor.csv"
+    with too_large.open("wb") as handle:
+        handle.truncate(51 * 10**6)
+    visit.page.set_input_files("#validera-fil", str(too_large))
+    visit.page.click("text=Granska filen")
+    message = visit.page.inner_text("#validera-for-stor")
+    assert "51 MB, större än gränsen 50 MB" in message, message
+    visit.assert_clean(server)
     visit.page.close()

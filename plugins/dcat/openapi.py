@@ -140,6 +140,35 @@ def _pattern_paths() -> dict:
     return documented
 
 
+def _validator_path() -> dict:
+    """/validera.json: a file posted, `openup validate`'s report answered (plugins/validator.py)."""
+    binary = {"type": "string", "format": "binary"}
+    report = {"type": "object", "required": ["ok", "fil", "godtagbar"], "properties": {
+        "ok": {"type": "boolean", "enum": [True]}, "fil": {"type": "string"}, "godtagbar": {"type": "boolean"},
+        "vagran": {"type": "string", "nullable": True},
+        **{name: {"type": "integer"} for name in (
+            "rader_lasta", "rader_som_skulle_lasas_in", "rader_som_skulle_avvisas", "tomma_rader",
+            "rader_som_skulle_maskeras")},
+        **{name: {"type": "array"} for name in (
+            "specifikationens_kolumner", "avvisningsorsaker", "exempel", "manader", "saknade_manader",
+            "rekommendationer", "varningar")}}}
+    errors = {status: {"description": description, "content": {"application/json": {"schema": _ERROR}}}
+              for status, description in (
+                  ("400", "Ingen fil, trasig multipart, eller granskningen tog för lång tid"),
+                  ("405", "Metoden stöds inte (endast POST)"), ("413", "Filen är större än gränsen"),
+                  ("429", "För många filer granskas just nu; försök igen efter Retry-After sekunder"))}
+    return {"post": {
+        "summary": "Granska en leverantörsreskontra (CSV, XLSX eller JSON) utan att något sparas",
+        "operationId": "validera", "tags": ["validera"],
+        "parameters": [_query("filnamn", "Filens namn, när filen är förfrågans innehåll")],
+        "requestBody": {"required": True, "content": {
+            "multipart/form-data": {"schema": {"type": "object", "required": ["fil"],
+                                               "properties": {"fil": binary}}},
+            "application/octet-stream": {"schema": binary}}},
+        "responses": {"200": {"description": "Granskningens rapport (som `openup validate --json`)",
+                              "content": {"application/json": {"schema": report}}}, **errors}}}
+
+
 def openapi_document(base_url: str, databases: dict[str, dict]) -> dict:
     """databases: name -> {"tables": {table: [Column]}, "queries": {name: (title, params)}}."""
     paths: dict[str, dict] = {}
@@ -157,13 +186,15 @@ def openapi_document(base_url: str, databases: dict[str, dict]) -> dict:
             "tags": ["dcat"], "responses": {"200": {"description": "Katalogen",
                                                     "content": {media_type: {"schema": schema}}},
                                             "405": _ERRORS["405"]}}}
+    paths["/validera.json"] = _validator_path()
     return {
         "openapi": "3.0.3",
         "info": {"title": "Open Up: offentliga inköp", "version": "1.0",
                  "description": "Leverantörsreskontror från svenska offentliga organisationer som "
                                 "JSON. Alla svar är öppna (CORS) och licensierade CC0. Okända "
                                 "parametrar ignoreras, som i Datasette. Endast GET, HEAD och OPTIONS "
-                                "stöds (405 annars)."},
+                                "stöds (405 annars), utom granskningen /validera.json som tar emot "
+                                "en fil med POST."},
         "servers": [{"url": base_url}],
         "paths": paths,
     }

@@ -16,10 +16,11 @@ from datasette.utils import path_with_replaced_args
 from openup.flags import as_shown, rows_behind, stored_hit
 from openup.indicator import BadParameter
 from openup.indicators import INDICATORS
+from openup.periods import month_ranges
 
 from ..ledger import ledger_database
 from . import charts
-from .coverage import buyer_months, coverage, in_rows, month_ranges
+from .coverage import buyer_months, coverage, in_rows
 from .filters import NotFound, common_filters, page_window
 from .tables_csv import csv_response, csv_text, table_csv, table_csv_url
 from .views import buyer_page, compare_page, not_assessed, overview_page, quality_page, supplier_page

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .coverage import periods
+from openup.periods import periods
 
 VENDOR = ("vendor/vega.min.js", "vendor/vega-lite.min.js", "vendor/vega-embed.min.js")
 _SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"  # an identifier, never fetched

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+
 from ..ledger import once_per_version
 
 
@@ -40,26 +41,3 @@ def coverage(months: dict[tuple[str, int], set[str]], buyers: Iterable[str], yea
 def in_rows(covered: dict) -> dict:
     """The counts alone, for a row of a table (the missing months are named on totals)."""
     return {"manader": covered["manader"], "av_manader": covered["av_manader"]}
-
-
-def _index(month: str) -> int:
-    year, number = month.split("-")
-    return int(year) * 12 + int(number) - 1
-
-
-def periods(first: str, last: str) -> list[str]:
-    """Every year (YYYY) or month (YYYY-MM) from first to last."""
-    if len(first) == 4:
-        return [str(year) for year in range(int(first), int(last) + 1)]
-    return [f"{i // 12}-{i % 12 + 1:02d}" for i in range(_index(first), _index(last) + 1)]
-
-
-def month_ranges(months: list[str]) -> str:
-    """Sorted months as runs: 2016-01–2016-02, 2016-04–2022-11, 2023-05."""
-    runs: list[list[str]] = []
-    for month in months:
-        if runs and _index(month) == _index(runs[-1][-1]) + 1:
-            runs[-1][1:] = [month]
-        else:
-            runs.append([month])
-    return ", ".join("–".join(run) for run in runs)

@@ -10,10 +10,11 @@ from urllib.parse import urlencode
 
 from openup.indicator import BadParameter
 from openup.indicators import INDICATORS
+from openup.advice import recommendations
 from openup.periods import period_bounds
 
 from ..ledger import once_per_version
-from .coverage import buyer_months, coverage, in_rows, month_ranges, years_between
+from .coverage import buyer_months, coverage, in_rows, years_between
 from .filters import known_buyer, organisation_number, unknown_number
 
 TOP = 20
@@ -298,7 +299,7 @@ async def quality_page(database, request, *, filters) -> dict:
         shares = {key: round(100.0 * row[key] / row["rader"], 1) for key in row
                   if key.startswith("med_") or key in ("organisationsnummer", "dagsdatum")}
         row["andelar"] = shares
-        row["rekommendationer"] = _recommendations(shares, row)
+        row["rekommendationer"] = recommendations(shares, row["saknade_manader"], row["avvisade"])
     return {"titel": "Datakvalitet per utgivare", "rows": rows, "filter": filters}
 
 
@@ -319,29 +320,3 @@ async def _files(database, buyer: str) -> list[dict]:
         file["avvisade_url"] = f"/{database.name}/avvisade_rader?" + urlencode({"kallfil_id": file["id"]})
         file["orsaker"] = reasons.get(file["id"], [])[:5]
     return files
-
-
-def _recommendations(shares: dict[str, float], row: dict) -> list[str]:
-    advice = []
-    if shares["med_verifikationsnummer"] < 99:
-        advice.append("Publicera verifikationsnummer på varje rad: det är vad medborgare anger när de "
-                      "begär ut en faktura.")
-    if shares["organisationsnummer"] < 90:
-        advice.append("Ange leverantörens organisationsnummer (NNNNNN-NNNN) i kolumnen leverantor_id, "
-                      "inte interna leverantörsnummer.")
-    if shares["med_fakturanummer"] < 99:
-        advice.append("Ange leverantörens fakturanummer på varje rad: utan det går det inte att se vilka "
-                      "rader som hör till samma faktura, eller om en faktura betalats två gånger.")
-    if shares["dagsdatum"] < 99:
-        advice.append("Publicera bokföringsdatum på dagen (ÅÅÅÅ-MM-DD), inte bara månaden.")
-    if shares["med_avtal"] < 10:
-        advice.append("Fyll i avtalskolumnen: utan den går det inte att se vilka köp som gjorts på avtal.")
-    if shares["med_konto_text"] < 99 or shares["med_konto_nr"] < 99:
-        advice.append("Ange både kontonummer och kontots benämning på varje rad.")
-    if row["saknade_manader"]:
-        advice.append(f"Publicera varje månad: {len(row['saknade_manader'])} månader saknas under åren med "
-                      f"data ({month_ranges(row['saknade_manader'])}), så årssummorna täcker inte hela året.")
-    if row["avvisade"]:
-        advice.append(f"{row['avvisade']} rader kunde inte läsas: se tabellen avvisade_rader för rad "
-                      "och orsak.")
-    return advice
