@@ -164,6 +164,37 @@ def _summary_line(result: FileResult) -> str:
 
 
 @main.command()
+@click.option("--db", "db_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="SQLite-databasen att hålla aktuell (skapas om den saknas).")
+@click.option("--timeout", default=60.0, show_default=True, type=click.FloatRange(min=0.1),
+              help="Sekunder att vänta på ett svar.")
+@click.option("--attempts", default=3, show_default=True, type=click.IntRange(1, 10),
+              help="Försök per fil när nätet eller servern felar (5xx, 429, tidsgräns).")
+@click.option("--backoff", default=2.0, show_default=True, type=click.FloatRange(min=0),
+              help="Sekunder före andra försöket; fördubblas för varje nytt försök.")
+@click.argument("sources", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def harvest(db_path: Path, timeout: float, attempts: int, backoff: float, sources: Path) -> None:
+    """Hämta nya och ändrade filer från källorna i SOURCES (TOML) och läs in dem, en rad per källa."""
+    from .fetching import Fetcher
+    from .harvest import Harvest, read_sources
+
+    try:
+        publishers = read_sources(sources)
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
+    profiles = _profiles(None)
+    fetcher = Fetcher(timeout=timeout, attempts=attempts, backoff=backoff)
+    try:
+        with _open_database(db_path) as db:
+            outcomes = [Harvest(db, profiles, fetcher).publisher(p) for p in publishers]
+    finally:
+        fetcher.close()
+    for outcome in outcomes:
+        click.echo(outcome.line(), err=outcome.failed)
+    sys.exit(1 if any(o.failed for o in outcomes) else 0)
+
+
+@main.command()
 @click.option("--json", "as_json", is_flag=True, help="Skriv rapporten som JSON.")
 @click.option("--convert", type=click.Path(dir_okay=False, path_type=Path),
               help="Skriv raderna som skulle läsas in till den här CSV-filen, i specifikationens "
