@@ -23,8 +23,13 @@ SPEC_COLUMNS = (
     "konto_text", "bokforingsdatum", "forvaltning", "fakturanummer", "nettobelopp", "grund",
     "avtal", "kommun_id", "s_kod_nr",
 )
-# Columns read besides the specification's: the currency and the kind of invoice.
-TARGET_COLUMNS = (*SPEC_COLUMNS, "valuta", "faktura_typ")
+# What the files Open Up publishes have (exports, the catalog's CSV, the validator's conversion):
+# the specification's columns, then whether each date is a day or only a month ('dag', 'manad').
+# A month-only row is dated on the 1st, so without it a reloaded file would read it as that day.
+PUBLISHED_COLUMNS = (*SPEC_COLUMNS, "datum_precision")
+# Columns read besides the specification's: the currency, the kind of invoice and the precision
+# of the date (as Open Up publishes it).
+TARGET_COLUMNS = (*SPEC_COLUMNS, "valuta", "faktura_typ", "datum_precision")
 # The specification's mandatory columns (v1.1: the first nine) and the amount.
 MANDATORY_COLUMNS = SPEC_COLUMNS[:9] + ("nettobelopp",)
 

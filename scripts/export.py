@@ -10,7 +10,7 @@ import csv
 import sqlite3
 from pathlib import Path
 
-from .columns import SPEC_COLUMNS
+from .columns import PUBLISHED_COLUMNS
 
 
 def export_buyers(database: Path, out_dir: Path) -> list[Path]:
@@ -18,7 +18,7 @@ def export_buyers(database: Path, out_dir: Path) -> list[Path]:
     buyer: named by buyer and year, a downloaded file still says whose and which it is."""
     written: list[Path] = []
     source = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
-    columns = ", ".join(SPEC_COLUMNS)
+    columns = ", ".join(PUBLISHED_COLUMNS)
     buyers = [r[0] for r in source.execute("SELECT kopare_id FROM kopare ORDER BY kopare_id")]
     for buyer in buyers:
         folder = out_dir / buyer
@@ -44,7 +44,7 @@ def spec_csv_writer(handle):
     """A CSV writer whose file starts with the specification's header: what `openup export` and
     the validator's converted file write."""
     writer = csv.writer(handle)
-    writer.writerow(SPEC_COLUMNS)
+    writer.writerow(PUBLISHED_COLUMNS)
     return writer
 
 
@@ -52,10 +52,10 @@ def _buyer_database(source: sqlite3.Connection, buyer: str, path: Path) -> Path:
     temporary = path.with_suffix(".db.tmp")
     temporary.unlink(missing_ok=True)
     target = sqlite3.connect(temporary)
-    target.execute(f"CREATE TABLE leverantorsreskontra ({', '.join(SPEC_COLUMNS)})")
+    target.execute(f"CREATE TABLE leverantorsreskontra ({', '.join(PUBLISHED_COLUMNS)})")
     target.executemany(
-        f"INSERT INTO leverantorsreskontra VALUES ({', '.join('?' * len(SPEC_COLUMNS))})",
-        source.execute(f"SELECT {', '.join(SPEC_COLUMNS)} FROM leverantorsreskontra "
+        f"INSERT INTO leverantorsreskontra VALUES ({', '.join('?' * len(PUBLISHED_COLUMNS))})",
+        source.execute(f"SELECT {', '.join(PUBLISHED_COLUMNS)} FROM leverantorsreskontra "
                        "WHERE kopare_id = ? ORDER BY bokforingsdatum, id", [buyer]))
     target.commit()
     target.close()

@@ -27,6 +27,7 @@ ROW_COLUMNS = (*SPEC_COLUMNS, "faktura_typ", "leverantor_id_typ", "leverantor_ny
 _KEYED_BY_ID = (ids.ORGANISATIONSNUMMER, ids.FOREIGN_VAT)
 SEK = "SEK"
 _MEANS_SEK = frozenset({"", "sek", "kr"})
+_MONTH_WORDS = frozenset({"manad", "månad"})  # datum_precision of a date that is only its month
 _CACHE_LIMIT = 100_000  # distinct values kept per column, so memory stays flat on any file
 _PLAIN_AMOUNTS = re.compile(r"-?[0-9]+(?:\.[0-9]{1,2})?(?:\n-?[0-9]+(?:\.[0-9]{1,2})?)*")
 # Anything in a column of numbers that needs a closer look: padding, a spreadsheet's float or
@@ -144,7 +145,7 @@ class BatchNormaliser:
             "supplier": self._mapped("supplier", self._supplier_keys(source, buyers[0]),
                                      self._supplier, failed),
             "buyer": buyers,
-            "date": self._mapped("date", source("bokforingsdatum"), self._date, failed),
+            "date": self._mapped("date", self._date_keys(source), self._date, failed),
             "account": self._mapped("account", list(zip(source("konto_nr"), source("konto_text"))),
                                     self._account, failed),
             **{name: self._mapped(name, source(name), clean_text, failed)
@@ -305,12 +306,19 @@ class BatchNormaliser:
         clean, masked = clean_text(name)
         return (number, clean or (self.context.buyer_name or ""), masked)
 
-    def _date(self, text: str) -> tuple[str, str, int]:
+    def _date_keys(self, source: Callable[[str], Sequence[str]]) -> Sequence:
+        """The dates, with the precision the file gives (a file Open Up published) if it does."""
+        if "datum_precision" not in self.positions:
+            return source("bokforingsdatum")
+        return list(zip(source("bokforingsdatum"), source("datum_precision")))
+
+    def _date(self, text: str, precision_given: str = "") -> tuple[str, str, int]:
         if text.strip():
             try:
                 date, precision = parse_date(text)
-                if self.context.month_on_first and date.endswith("-01"):
-                    precision = MONTH
+                if precision_given.strip().casefold() in _MONTH_WORDS or (
+                        self.context.month_on_first and date.endswith("-01")):
+                    date, precision = f"{date[:7]}-01", MONTH
                 return (date, precision, 0)
             except ValueError as error:
                 raise Rejected("bokforingsdatum", str(error)) from None

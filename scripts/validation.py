@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TextIO
 
 from .advice import SHARES, recommendations
-from .columns import MANDATORY_COLUMNS, SPEC_COLUMNS, shown
+from .columns import MANDATORY_COLUMNS, PUBLISHED_COLUMNS, SPEC_COLUMNS, shown
 from .errors import FileRefused
 from .export import spec_csv_writer
 from .periods import periods
@@ -185,7 +185,7 @@ def validate_file(path: Path, profiles: dict[str, Profile], options: ReadOptions
             report.tally.count(batch)
             report.add(batch.rows)
             if writer is not None:
-                writer.writerows(zip(*batch.rows.columns[:len(SPEC_COLUMNS)]))
+                writer.writerows(zip(*(batch.rows.column(name) for name in PUBLISHED_COLUMNS)))
         refusal = report.tally.refusal(path, max_rejected_share)
         report.refusal = str(refusal) if refusal else None
     except FileRefused as refused:

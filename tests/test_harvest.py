@@ -210,8 +210,8 @@ def test_a_dcat_catalog_gives_its_supplier_ledger_datasets(site, tmp_path):
 def test_a_served_instance_is_harvested_through_its_own_catalog(sample_db, tmp_path):
     """Another Open Up instance as the publisher: its DCAT catalog (made for dataportal.se) names a
     CSV per buyer and year, and the harvested ledger has the same totals per buyer and year."""
-    per_buyer_year = ("SELECT kopare_id, substr(bokforingsdatum, 1, 4), count(*), round(sum(nettobelopp), 2) "
-                      "FROM leverantorsreskontra GROUP BY 1, 2 ORDER BY 1, 2")
+    per_buyer_year = ("SELECT kopare_id, substr(bokforingsdatum, 1, 4), datum_precision, count(*), "
+                      "round(sum(nettobelopp), 2) FROM leverantorsreskontra GROUP BY 1, 2, 3 ORDER BY 1, 2, 3")
     with serving(sample_db) as base:
         sources = write_sources(tmp_path / "kallor.toml", {"namn": "Open Up", "dcat": base + "/datasets/dcat.ttl"})
         result = run_openup("harvest", "--db", tmp_path / "kopia.db", "--timeout", "60", sources)

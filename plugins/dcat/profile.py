@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
-from openup.columns import SPEC_COLUMNS
+from openup.columns import PUBLISHED_COLUMNS
 from rdflib import RDF, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF
 
@@ -57,7 +57,7 @@ DISTRIBUTIONS = (  # suffix, media type, title sv, title en
      Literal("The whole database (SQLite)", lang="en")),
 )
 # The CSV of a buyer and year: the specification's columns, every row (streamed), as a download.
-_CSV_OPTIONS = urlencode([*(("_col", c) for c in SPEC_COLUMNS), ("_sort", "id"), ("_stream", "on"),
+_CSV_OPTIONS = urlencode([*(("_col", c) for c in PUBLISHED_COLUMNS), ("_sort", "id"), ("_stream", "on"),
                           ("_size", "max"), ("_nofacet", "1"), ("_dl", "1")])
 # Stable identifiers: the same buyer and year give the same UUID in every rebuild.
 IDENTIFIER_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://openup.se/leverantorsreskontra")
