@@ -34,8 +34,12 @@ TARGET_RATIO = 3.0
 TARGET_PEAK_MIB = 300
 
 
+ROWS_PER_INVOICE = 3  # as real ledgers book them: an invoice on about three accounts
+
+
 def write_national_csv(path: Path, rows: int, seed: int) -> None:
-    """A v1.1 CSV of `rows` konteringar from 50 buyers over two years (fast, not the full model)."""
+    """A v1.1 CSV of `rows` konteringar from 50 buyers over two years (fast, not the full model):
+    invoices of ROWS_PER_INVOICE rows each, one supplier, day and voucher per invoice."""
     rng = random.Random(seed)
     suppliers = make_suppliers(rng, 20_000)
     named = list(BUYERS.values())
@@ -47,13 +51,15 @@ def write_national_csv(path: Path, rows: int, seed: int) -> None:
         writer = csv.writer(handle, delimiter=";", lineterminator="\n")
         writer.writerow(SPEC_COLUMNS)
         for n in range(rows):
-            buyer_id, buyer_name, kommun = buyers[n % len(buyers)]
-            supplier = suppliers[int(rng.paretovariate(1.2)) % len(suppliers)]
+            invoice = n // ROWS_PER_INVOICE
+            if n % ROWS_PER_INVOICE == 0:
+                buyer_id, buyer_name, kommun = buyers[invoice % len(buyers)]
+                supplier = suppliers[int(rng.paretovariate(1.2)) % len(suppliers)]
             konto, text = ACCOUNTS[n % len(ACCOUNTS)]
-            ore = int(rng.lognormvariate(8.3, 1.5) * 100) * (-1 if n % 50 == 0 else 1)
-            writer.writerow((buyer_id, buyer_name, n // 2, supplier.name, supplier.id, konto, text,
-                             days[n % len(days)], units[n % len(units)], n // 2 + 10**6,
-                             dot_amount(ore), "", "AVT-1" if n % 3 == 0 else "", kommun, ""))
+            ore = int(rng.lognormvariate(8.3, 1.5) * 100) * (-1 if invoice % 50 == 0 else 1)
+            writer.writerow((buyer_id, buyer_name, invoice, supplier.name, supplier.id, konto, text,
+                             days[invoice % len(days)], units[invoice % len(units)], invoice + 10**6,
+                             dot_amount(ore), "", "AVT-1" if invoice % 3 == 0 else "", kommun, ""))
 
 
 def run_measured(command: list[str]) -> tuple[float, float]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from itertools import compress
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -137,24 +138,17 @@ class LedgerReading:
         candidate = self.recognised.candidate
         header_at = self.recognised.header_location
         joiner = candidate.label if self.source.format == "csv" else ";"
-        lines: list[int] = []
-        fields: list[list[str]] = []
-        empty = 0
-        rows = candidate.rows()
-        for location, _ in rows:
-            if location >= header_at:
-                break
-        for location, values in rows:
-            if not any(v.strip() for v in values):
-                empty += 1
-                continue
-            lines.append(location)
-            fields.append(values)
-            if len(lines) == BATCH_LINES:
-                yield self._batch(lines, fields, candidate, joiner, empty)
-                lines, fields, empty = [], [], 0
-        if lines or empty:
-            yield self._batch(lines, fields, candidate, joiner, empty)
+        for locations, records in candidate.batches(BATCH_LINES):
+            if locations[0] <= header_at:  # the header and what stands above it
+                after = sum(1 for location in locations if location <= header_at)
+                locations, records = locations[after:], records[after:]
+            # A line of only delimiters or whitespace is empty (found without a loop in Python).
+            filled = list(map(bool, map(str.strip, map("".join, records))))
+            empty = len(records) - sum(filled)
+            if empty:
+                locations, records = list(compress(locations, filled)), list(compress(records, filled))
+            if records or empty:
+                yield self._batch(list(locations), records, candidate, joiner, empty)
 
     def _batch(self, lines, fields, candidate, joiner, empty: int) -> ReadBatch:
         batch = self.normaliser(lines, fields)

@@ -126,12 +126,11 @@ class BatchNormaliser:
                     failed[index] = ("", f"fel antal fält: väntade {self.width}, fick {len(fields)}")
         count = len(lines_fields)
         empty = ("",) * count
+        by_column = list(zip(*lines_fields)) if count else [empty] * self.width  # in one pass, in C
 
         def source(name: str) -> Sequence[str]:
             position = self.positions.get(name)
-            if position is None:
-                return empty
-            return list(map(itemgetter(position), lines_fields))
+            return empty if position is None else by_column[position]
 
         amounts = self._amounts(source("nettobelopp"), failed)
         ore = [round(a * 100) for a in amounts]

@@ -12,8 +12,9 @@ import datetime as dt
 import hashlib
 import re
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 
 import ijson
@@ -22,6 +23,7 @@ from charset_normalizer import from_bytes
 from .errors import FileRefused
 
 Row = tuple[int, list[str]]  # (line, sheet row or object number; the fields as text)
+Rows = tuple[Sequence[int], list[list[str]]]  # consecutive rows: their locations and their fields
 
 _HEAD_BYTES = 64 * 1024
 _CHUNK = 1024 * 1024
@@ -44,6 +46,18 @@ class Candidate:
     label: str  # the delimiter or the sheet name
     rows: Callable[[], Iterator[Row]]
     where: Callable[[int], int | str]  # a location as shown in messages
+    # The same rows, `size` at a time; by default gathered from rows()
+    batches: Callable[[int], Iterator[Rows]] | None = None
+
+    def __post_init__(self):
+        if self.batches is None:
+            self.batches = self._gathered
+
+    def _gathered(self, size: int) -> Iterator[Rows]:
+        rows = self.rows()
+        while chunk := list(islice(rows, size)):
+            locations, fields = zip(*chunk)
+            yield locations, list(fields)
 
 
 @dataclass
@@ -134,7 +148,50 @@ def _csv_candidate(path: Path, encoding: str, delimiter: str) -> Candidate:
                 raise FileRefused(str(path), f"tecken som inte kan läsas som {encoding}: "
                                   f"{error.reason}", line=reader.line_num + 1) from None
 
-    return Candidate(delimiter, rows, lambda line: line)
+    def batches(size: int) -> Iterator[Rows]:
+        """rows(), read by the csv module `size` records at a time with no Python per record:
+        a record's line is counted from the lines before it (a field may hold line breaks)."""
+        with path.open(encoding=encoding, newline="", errors="strict") as handle:
+            reader = csv.reader(handle, delimiter=delimiter, strict=True)
+            start = 1
+            while True:
+                try:
+                    records = list(islice(reader, size))
+                except (csv.Error, UnicodeDecodeError):
+                    yield from _gathered_from(rows(), start)  # raises the error, with its record's line
+                    raise AssertionError("rows() read what the batch could not") from None
+                if not records:
+                    return
+                read_to = reader.line_num
+                if read_to - start + 1 == len(records):  # one line per record
+                    yield range(start, read_to + 1), records
+                else:
+                    yield _record_lines(records, start, read_to), records
+                start = read_to + 1
+
+    return Candidate(delimiter, rows, lambda line: line, batches)
+
+
+def _gathered_from(rows: Iterator[Row], start: int) -> Iterator[Rows]:
+    """The rows from line start on (reading the file again from its beginning)."""
+    for location, fields in rows:
+        if location >= start:
+            yield (location,), [fields]
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def _record_lines(records: list[list[str]], start: int, read_to: int) -> list[int]:
+    """The first line of each record, where some fields hold line breaks (as the file
+    iterator splits lines: \\r\\n, \\r or \\n)."""
+    lines = []
+    for fields in records:
+        lines.append(start)
+        start += 1 + sum(len(_LINE_BREAK.findall(field)) for field in fields if "\n" in field or "\r" in field)
+    if start != read_to + 1:
+        raise AssertionError(f"records end on line {start - 1}, the reader on {read_to}")
+    return lines
 
 
 def _cell_text(value: object) -> str:

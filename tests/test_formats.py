@@ -107,3 +107,23 @@ def test_source_and_licence_are_kept_per_file_and_buyer(tmp_path):
     assert tuple(rows(db, "SELECT kalla, licens FROM kallfiler")[0]) == ("https://goteborg.se/oppna-data", cc_by)
     assert tuple(rows(db, "SELECT kalla, licens FROM kopare")[0]) == ("https://goteborg.se/oppna-data", cc_by)
     assert run_openup("load", "--db", db, "--license", "CC0", write_v11(tmp_path / "b.csv")).exit_code == 2
+
+
+@pytest.mark.parametrize("size", [1, 3, 500])
+def test_records_read_in_batches_keep_their_lines_across_line_breaks_in_fields(tmp_path, size):
+    """Batches count each record's first line from the line breaks inside the fields before it,
+    as the file's lines are split (\\r\\n, \\r or \\n), whatever the batch size."""
+    from openup.sources import open_source
+
+    header, *lines = v11_lines(8)
+    lines[1] = lines[1].replace("Stadsledning", '"Stads\r\nledning"')
+    lines[3] = lines[3].replace("Konsulttjänster", '"Konsult\ntjänster\rmed mera"')
+    lines[5] = lines[5].replace(";1480;", ";x;")  # a line with a bad value after the breaks
+    path = tmp_path / "radbrytningar_2023-01.csv"
+    path.write_bytes(("\r\n".join([header, *lines, "", ";;;"]) + "\r\n").encode())
+    (candidate,) = [c for c in open_source(path).candidates if c.label == ";"]
+    by_row = [(location, fields) for location, fields in candidate.rows()]
+    by_batch = [(location, fields) for locations, records in candidate.batches(size)
+                for location, fields in zip(locations, records)]
+    assert by_batch == by_row
+    assert [location for location, _ in by_row][:6] == [1, 2, 3, 5, 6, 9]
