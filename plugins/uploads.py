@@ -18,15 +18,25 @@ _MULTIPART_OVERHEAD = 64 * 1024  # boundaries and part headers around the file
 
 
 class UploadRefused(Exception):
-    def __init__(self, status: int, message: str):
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
         super().__init__(message)
-        self.status = status
+        self.status, self.headers = status, headers or {}
+
+
+_NAME_BYTES = 120  # well within any file system's 255
 
 
 def _safe_name(name: str) -> str:
-    """The file's own name without folders, as the report shows it ('fil' if it has none)."""
+    """The file's own name without folders, as the report shows it ('fil' if it has none),
+    short enough to be a file name: its stem is cut, its (short) suffix kept."""
     base = PurePath(name.replace("\\", "/")).name.strip().lstrip(".")
-    return "".join(c for c in base if c.isprintable() and c not in "/\x00")[:200] or "fil"
+    base = "".join(c for c in base if c.isprintable() and c not in "/\x00")
+    stem, dot, suffix = base.rpartition(".")
+    if not dot or len(suffix) > 8:  # no suffix, or none that names a format
+        stem, dot, suffix = base, "", ""
+    room = _NAME_BYTES - len((dot + suffix).encode())
+    stem = stem.encode()[:room].decode("utf-8", "ignore")
+    return (stem + dot + suffix) if stem else "fil" + dot + suffix
 
 
 def too_large(limit: int) -> UploadRefused:
@@ -40,23 +50,31 @@ async def receive_upload(request, folder: Path, limit: int) -> Path:
     if declared.isdecimal() and int(declared) > limit + _MULTIPART_OVERHEAD:
         raise too_large(limit)
     content_type, options = parse_options_header(request.headers.get("content-type", ""))
-    if content_type == b"multipart/form-data":
-        if not options.get(b"boundary"):
-            raise UploadRefused(400, "multipart/form-data utan boundary")
-        writer = _MultipartFile(folder, options[b"boundary"], limit)
-    else:
-        writer = _PlainFile(folder / _safe_name(request.args.get("filnamn", "fil")), limit)
+    if content_type == b"multipart/form-data" and not options.get(b"boundary"):
+        raise UploadRefused(400, "multipart/form-data utan boundary")
+    writer = None
     try:
-        while True:
-            message = await request.receive()
-            if message["type"] == "http.disconnect":
-                raise UploadRefused(400, "uppladdningen avbröts")
-            writer.write(message.get("body", b""))
-            if not message.get("more_body"):
-                break
+        if content_type == b"multipart/form-data":
+            writer = _MultipartFile(folder, options[b"boundary"], limit)
+        else:
+            writer = _PlainFile(folder / _safe_name(request.args.get("filnamn", "fil")), limit)
+        await _receive_into(request, writer)
         return writer.finish()
+    except OSError:  # a full disk; never the temporary path in the answer
+        raise UploadRefused(400, "filen kunde inte tas emot just nu: försök igen senare") from None
     finally:
-        writer.close()
+        if writer is not None:
+            writer.close()
+
+
+async def _receive_into(request, writer) -> None:
+    while True:
+        message = await request.receive()
+        if message["type"] == "http.disconnect":
+            raise UploadRefused(400, "uppladdningen avbröts")
+        writer.write(message.get("body", b""))
+        if not message.get("more_body"):
+            return
 
 
 class _PlainFile:

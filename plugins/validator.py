@@ -14,13 +14,15 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import resource
 import shutil
 import sys
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 from datasette import Response, hookimpl
+from openup.cli import MEMORY_LIMIT
 from openup.periods import month_ranges
 
 from .uploads import FIELD, UploadRefused, receive_upload
@@ -47,25 +49,22 @@ def register_routes():
     return [(r"^/validera(?P<format>\.json|\.csv)?$", validator)]
 
 
-def _limited(memory_bytes: int):
-    def apply() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-    return apply
-
-
 class _Slots:
-    """Uploads read at once, per process: a visitor over the limit is told to come back."""
+    """Files checked at once, per process: a visitor over the limit is told to come back."""
 
     def __init__(self):
         self.busy = 0
 
-    def take(self, at_once: int) -> None:
+    @contextmanager
+    def taken(self, at_once: int):
         if self.busy >= at_once:
-            raise UploadRefused(429, "för många filer granskas just nu: försök igen om en stund")
+            raise UploadRefused(429, "för många filer granskas just nu: försök igen om en stund",
+                                {"retry-after": "10"})
         self.busy += 1
-
-    def give_back(self) -> None:
-        self.busy -= 1
+        try:
+            yield
+        finally:
+            self.busy -= 1
 
 
 SLOTS = _Slots()
@@ -75,51 +74,53 @@ async def validator(datasette, request):
     answer = request.url_vars.get("format") or ""
     if request.method != "POST":
         if answer:
-            return _error(datasette, request, answer, 405, "skicka filen med POST i fältet "
-                          f"{FIELD} (multipart/form-data)", {"allow": "POST"})
+            return _error(datasette, request, answer, UploadRefused(
+                405, f"skicka filen med POST i fältet {FIELD} (multipart/form-data)", {"allow": "POST"}))
         return await _page(datasette, request, None)
     limits = settings(datasette)
-    try:
-        SLOTS.take(limits["at_once"])
-    except UploadRefused as refused:
-        return _error(datasette, request, answer, refused.status, str(refused), {"retry-after": "10"})
     folder = Path(tempfile.mkdtemp(prefix="validera-"))
     try:
-        path = await receive_upload(request, folder, limits["max_bytes"])
-        report = await _validate(path, folder / "konverterad.csv" if answer == ".csv" else None, limits)
+        (folder / "uppladdad").mkdir()
+        try:
+            upload = await asyncio.wait_for(receive_upload(request, folder / "uppladdad", limits["max_bytes"]),
+                                            limits["seconds"])
+        except asyncio.TimeoutError:
+            raise UploadRefused(400, f"uppladdningen tog längre tid än {limits['seconds']} sekunder") from None
+        with SLOTS.taken(limits["at_once"]):
+            report = await _validate(upload, folder / "konverterad.csv" if answer == ".csv" else None, limits)
     except UploadRefused as refused:
         shutil.rmtree(folder, ignore_errors=True)
-        return _error(datasette, request, answer, refused.status, str(refused))
+        return _error(datasette, request, answer, refused)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    finally:
-        SLOTS.give_back()
-    if answer == ".csv":
-        return _ConvertedDownload(folder, path.stem)
+    if answer == ".csv" and report["godtagbar"]:
+        return _ConvertedDownload(folder, upload.stem)
     shutil.rmtree(folder, ignore_errors=True)
     if answer == ".json":
         return Response.json({"ok": True, **report})
-    return await _page(datasette, request, report)
+    page = await _page(datasette, request, report)
+    page.status = 422 if answer == ".csv" else 200  # no conversion of a refused file: the page says why
+    return page
 
 
 async def _validate(path: Path, converted: Path | None, limits: dict) -> dict:
-    """`openup validate --json` on path in a child process, within the time and memory limits."""
-    command = [sys.executable, "-m", "openup", "validate", "--json",  # run in the file's folder, so
-               *(["--convert", converted.name] if converted else []), path.name]  # messages name the file alone
+    """`openup validate --json` on path in a child process, within the time and memory limits.
+    It runs in the file's folder and is given the name alone (after `--`, so a name starting
+    with a dash is no option), so that its messages name the file, not the temporary folder."""
+    command = [sys.executable, "-m", "openup", "validate", "--json",
+               *(["--convert", str(converted)] if converted else []), "--", path.name]
     child = await asyncio.create_subprocess_exec(
         *command, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.DEVNULL, preexec_fn=_limited(limits["memory_bytes"]),
-        cwd=path.parent, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+        stderr=asyncio.subprocess.DEVNULL, cwd=path.parent,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1", MEMORY_LIMIT: str(limits["memory_bytes"])})
     try:
         output, _ = await asyncio.wait_for(child.communicate(), limits["seconds"])
     except asyncio.TimeoutError:
-        child.kill()
-        await child.wait()
         raise UploadRefused(400, f"filen tog längre tid än {limits['seconds']} sekunder att granska: "
                                  "dela upp den, till exempel en fil per månad") from None
     finally:
-        if child.returncode is None:
+        if child.returncode is None:  # timed out, or the visitor left
             child.kill()
             await child.wait()
     try:
@@ -127,14 +128,15 @@ async def _validate(path: Path, converted: Path | None, limits: dict) -> dict:
             return json.loads(output)[0]
     except ValueError:
         pass
-    raise UploadRefused(400, "filen kunde inte granskas: den kräver mer minne än granskningen får "
-                             "använda, eller är trasig på ett sätt granskningen inte känner igen")
+    raise UploadRefused(400, "granskningen av filen avbröts: den krävde mer minne än granskningen får "
+                             "använda, eller gick fel på ett sätt den inte känner igen")
 
 
-def _error(datasette, request, answer: str, status: int, message: str, headers: dict | None = None):
+def _error(datasette, request, answer: str, refused: UploadRefused):
     if answer:
-        return Response.json({"ok": False, "status": status, "error": message}, status=status, headers=headers)
-    return _PageError(datasette, request, status, message, headers)
+        return Response.json({"ok": False, "status": refused.status, "error": str(refused)},
+                             status=refused.status, headers=refused.headers)
+    return _PageError(datasette, request, refused.status, str(refused), refused.headers)
 
 
 class _PageError:
@@ -168,13 +170,19 @@ class _ConvertedDownload:
 
     async def asgi_send(self, send) -> None:
         try:
-            name = f"{self.stem}_nationell_specifikation.csv".encode("ascii", "replace").decode().replace("?", "_")
             await send({"type": "http.response.start", "status": 200, "headers": [
                 (b"content-type", b"text/csv; charset=utf-8"),
-                (b"content-disposition", f'attachment; filename="{name}"'.encode())]})
+                (b"content-disposition", _attachment(f"{self.stem}_nationell_specifikation.csv").encode())]})
             with (self.folder / "konverterad.csv").open("rb") as handle:
                 while chunk := handle.read(_CHUNK):
                     await send({"type": "http.response.body", "body": chunk, "more_body": True})
             await send({"type": "http.response.body", "body": b""})
         finally:
             shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _attachment(name: str) -> str:
+    """A Content-Disposition naming a download: plain ASCII for old clients, the name itself
+    percent-encoded (RFC 6266), so no character of an uploaded name can end the header's value."""
+    plain = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in name)
+    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(name, safe='')}"

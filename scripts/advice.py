@@ -11,6 +11,11 @@ SHARES = ("med_verifikationsnummer", "organisationsnummer", "med_fakturanummer",
           "med_konto_text", "med_konto_nr")
 
 
+def count_of_rows(count: int) -> str:
+    """'1 rad', '2 rader'."""
+    return f"{count} rad" if count == 1 else f"{count} rader"
+
+
 def recommendations(shares: dict[str, float], missing_months: list[str], rejected: int,
                     rejections_listed_in: str = "tabellen avvisade_rader") -> list[str]:
     """shares: percent of rows per SHARES key; missing_months (YYYY-MM) of the years with data;
@@ -36,5 +41,5 @@ def recommendations(shares: dict[str, float], missing_months: list[str], rejecte
         advice.append(f"Publicera varje månad: {len(missing_months)} månader saknas "
                       f"({month_ranges(missing_months)}), så summor över de åren täcker inte hela året.")
     if rejected:
-        advice.append(f"{rejected} rader kunde inte läsas: se {rejections_listed_in} för rad och orsak.")
+        advice.append(f"{count_of_rows(rejected)} kunde inte läsas: se {rejections_listed_in} för rad och orsak.")
     return advice

@@ -19,6 +19,9 @@ from .reading import ReadOptions
 from .register import REGISTER_VARIABLE
 from .validation import validate_file
 
+# The environment variable that bounds the memory of `python -m openup` (bytes), as the
+# instance's validator runs it on uploads.
+MEMORY_LIMIT = "OPENUP_MAX_MEMORY_BYTES"
 _FILES = click.argument("files", nargs=-1, required=True,
                         type=click.Path(exists=True, dir_okay=False, path_type=Path))
 

@@ -17,14 +17,19 @@ import httpx
 
 USER_AGENT = "openup-harvest (+https://github.com/openup)"
 _CHUNK = 1024 * 1024
+_LONGEST_RETRY_AFTER = 60.0
 
 
 class FetchFailed(Exception):
     """The file could not be had; str() says why, in Swedish."""
 
-    def __init__(self, message: str, status: int | None = None):
+    def __init__(self, message: str, status: int | None = None, retry_after: float | None = None,
+                 not_there: bool = False):
         super().__init__(message)
-        self.status = status
+        self.status, self.retry_after = status, retry_after
+        # The server says there is no such file (404, 410, 403 as some stores answer for a missing
+        # one, or a page in HTML where the file would be).
+        self.not_there = not_there or status in (403, 404, 410)
 
 
 @dataclass(frozen=True)
@@ -66,20 +71,21 @@ class Fetcher:
         except ValueError:
             raise FetchFailed(f"{url} svarade inte med JSON") from None
 
-    def text(self, url: str) -> tuple[str, str]:
-        """The body of url as text, and its content type."""
+    def content(self, url: str) -> tuple[bytes, str]:
+        """The body of url as bytes (a document that says its own encoding reads it), and its
+        content type."""
         response = self._with_retries(url, lambda: self._checked(self.client.get(url), url))
-        return response.text, response.headers.get("content-type", "")
+        return response.content, response.headers.get("content-type", "")
 
     def _with_retries(self, url: str, attempt):
         for number in range(1, self.attempts + 1):
             try:
                 return attempt()
-            except (httpx.TransportError, FetchFailed) as error:
-                passing = isinstance(error, httpx.TransportError) or (error.status or 0) >= 500 or error.status == 429
-                if not passing or number == self.attempts:
+            except (httpx.HTTPError, httpx.InvalidURL, FetchFailed) as error:
+                if not _may_pass(error) or number == self.attempts:
                     raise _explained(error, url, number) from None
-                time.sleep(self.backoff * 2 ** (number - 1))
+                pause = self.backoff * 2 ** (number - 1)
+                time.sleep(max(pause, min(getattr(error, "retry_after", None) or 0, _LONGEST_RETRY_AFTER)))
         raise AssertionError("unreachable")
 
     def _download_once(self, url: str, target: Path, known: Validators) -> Fetched:
@@ -90,7 +96,7 @@ class Fetcher:
             content_type = response.headers.get("content-type", "")
             if content_type.startswith(("text/html", "application/xhtml")):
                 raise FetchFailed(f"{url} svarade med en HTML-sida, inte en fil (en felsida eller en sida som "
-                                  "länkar till filen?)")
+                                  "länkar till filen?)", not_there=True)
             digest = hashlib.sha256()
             with target.open("wb") as handle:
                 for chunk in response.iter_bytes(_CHUNK):
@@ -102,14 +108,26 @@ class Fetcher:
     @staticmethod
     def _checked(response: httpx.Response, url: str) -> httpx.Response:
         if response.status_code >= 400:
-            raise FetchFailed(f"{url} svarade {response.status_code}", response.status_code)
+            retry_after = response.headers.get("retry-after", "")
+            raise FetchFailed(f"{url} svarade {response.status_code}", response.status_code,
+                              float(retry_after) if retry_after.isdecimal() else None)
         return response
+
+
+def _may_pass(error: Exception) -> bool:
+    """Whether trying again may help: no connection or a timeout, a 5xx or 429 answer; not a
+    wrong address, a redirect loop or a 4xx."""
+    if isinstance(error, FetchFailed):
+        return (error.status or 0) >= 500 or error.status == 429
+    return isinstance(error, httpx.TransportError) and not isinstance(error, httpx.UnsupportedProtocol)
 
 
 def _explained(error: Exception, url: str, attempts: int) -> FetchFailed:
     tried = f" (försökte {attempts} gånger)" if attempts > 1 else ""
     if isinstance(error, httpx.TimeoutException):
         return FetchFailed(f"{url} svarade inte i tid{tried}")
-    if isinstance(error, httpx.TransportError):
+    if isinstance(error, httpx.TooManyRedirects):
+        return FetchFailed(f"{url} skickar vidare i en cirkel (för många omdirigeringar)")
+    if isinstance(error, (httpx.HTTPError, httpx.InvalidURL)):
         return FetchFailed(f"{url} gick inte att nå: {error}{tried}")
-    return FetchFailed(f"{error}{tried}", getattr(error, "status", None))
+    return FetchFailed(f"{error}{tried}", error.status, not_there=error.not_there)

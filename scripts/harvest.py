@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import json
 import re
 import tempfile
@@ -27,6 +28,7 @@ from .profiles import Profile
 
 _STATE = "hamtning "  # databasinfo key prefix, followed by the URL
 _MAX_PAGES = 10_000
+_FORMATS = ("csv", "xlsx", "json")  # in the order they are preferred
 _LOADABLE = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".json": "json"}
 _KEYS = {"namn", "kopare_id", "kopare", "licens", "profil", "filer", "manadsmall", "fran", "till", "api", "dcat"}
 _MONTH = re.compile(r"(19|20)[0-9]{2}-(0[1-9]|1[0-2])")
@@ -65,6 +67,12 @@ def read_sources(path: Path) -> list[Publisher]:
             raise ValueError(f"{where}: namn saknas")
         if not any(entry.get(k) for k in ("filer", "manadsmall", "api", "dcat")):
             raise ValueError(f"{where} ({entry['namn']}): ange filer, manadsmall, api eller dcat")
+        files = entry.get("filer", [])
+        if not isinstance(files, list) or not all(isinstance(url, str) for url in files):
+            raise ValueError(f"{where}: filer ska vara en lista av URL:er, som filer = [\"https://…\"]")
+        for key in _KEYS - {"filer"}:
+            if key in entry and not isinstance(entry[key], str):
+                raise ValueError(f"{where}: {key} ska vara en sträng inom citattecken, inte {entry[key]!r}")
         if entry.get("manadsmall"):
             if "{ar}" not in entry["manadsmall"] or "{manad}" not in entry["manadsmall"]:
                 raise ValueError(f"{where}: manadsmall ska innehålla {{ar}} och {{manad}}")
@@ -125,18 +133,32 @@ def months(first: str, last: str | None, today: dt.date) -> list[str]:
     return found
 
 
-def catalog_files(text: str, content_type: str, base: str) -> list[Published]:
+def _rdf_format(content: bytes, content_type: str, url: str) -> str:
+    """The RDF syntax of a catalog: by its content type, else its address, else its first bytes."""
+    for given, syntax in (("turtle", "turtle"), ("n-triples", "nt"), ("ld+json", "json-ld"), ("json", "json-ld"),
+                          ("rdf+xml", "xml"), ("/xml", "xml")):
+        if given in content_type:
+            return syntax
+    suffix = PurePosixPath(urlsplit(url).path).suffix.casefold()
+    by_suffix = {".ttl": "turtle", ".nt": "nt", ".jsonld": "json-ld", ".json": "json-ld", ".rdf": "xml", ".xml": "xml"}
+    if suffix in by_suffix:
+        return by_suffix[suffix]
+    start = content.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    return "json-ld" if start in (b"{", b"[") else "xml" if start == b"<" else "turtle"
+
+
+def catalog_files(content: bytes, content_type: str, base: str) -> list[Published]:
     """The loadable distributions of a DCAT catalog's supplier-ledger datasets: those that
-    conform to the national specification or carry its keyword; one file per dataset, CSV first."""
+    conform to the national specification or carry its keyword. Of each dataset, every
+    distribution in the best format it offers (CSV, then XLSX, then JSON): a dataset may be
+    published as a file per year or month."""
     from rdflib import Graph, URIRef
     from rdflib.namespace import DCAT, DCTERMS, RDF
 
     graph = Graph()
-    kind = next((k for t, k in (("turtle", "turtle"), ("ld+json", "json-ld"), ("json", "json-ld"),
-                                ("xml", "xml")) if t in content_type), None)
     try:
-        graph.parse(data=text, format=kind or ("turtle" if text.lstrip().startswith("@") else "xml"),
-                    publicID=base)
+        # Read as bytes, so that RDF/XML is decoded as its own declaration says.
+        graph.parse(source=io.BytesIO(content), format=_rdf_format(content, content_type, base), publicID=base)
     except Exception as error:  # rdflib raises many kinds of parser errors
         raise FetchFailed(f"{base}: katalogen gick inte att läsa som RDF ({type(error).__name__}: {error})") from None
     found = []
@@ -156,10 +178,14 @@ def catalog_files(text: str, content_type: str, base: str) -> list[Published]:
             kind = _file_kind(str(url), described)
             if kind:
                 license_ = graph.value(distribution, DCTERMS.license) or graph.value(dataset, DCTERMS.license)
-                choices.append(((("csv", "xlsx", "json").index(kind), str(url)),
-                                Published(str(url), str(license_) if license_ else None)))
-        if choices:
-            found.append(min(choices, key=lambda choice: choice[0])[1])
+                choices.append((_FORMATS.index(kind), Published(str(url), str(license_) if license_ else None)))
+        best = min((rank for rank, _ in choices), default=None)
+        found += sorted({published.url: published for rank, published in choices if rank == best}.values(),
+                        key=lambda published: published.url)
+    if not found:
+        raise FetchFailed(f"{base}: katalogen har ingen datamängd för leverantörsreskontra (dct:conformsTo den "
+                          "nationella specifikationen eller nyckelordet leverantörsreskontra) med en fil i "
+                          "CSV, XLSX eller JSON")
     return found
 
 
@@ -195,9 +221,9 @@ class Harvest:
                 year, number = month.split("-")
                 yield Published(publisher.monthly.format(ar=year, manad=number), publisher.license, True)
         if publisher.catalog:
-            text, content_type = self.fetcher.text(publisher.catalog)
-            for published in catalog_files(text, content_type, publisher.catalog):
-                yield Published(published.url, publisher.license or published.license)
+            content, content_type = self.fetcher.content(publisher.catalog)
+            for published in catalog_files(content, content_type, publisher.catalog):
+                yield Published(published.url, published.license or publisher.license)
         if publisher.api:
             self._api(publisher, folder, outcome)
 
@@ -207,7 +233,7 @@ class Harvest:
         try:
             fetched = self.fetcher.download(published.url, target, known)
         except FetchFailed as failed:
-            if published.may_be_missing and failed.status in (404, 410):
+            if published.may_be_missing and failed.not_there:
                 outcome.not_published += 1
             else:
                 outcome.errors.append(str(failed))
@@ -227,7 +253,9 @@ class Harvest:
         with target.open("w", encoding="utf-8") as handle:
             handle.write("[")
             separator = ""
-            while url and len(seen) < _MAX_PAGES:
+            while url:
+                if len(seen) == _MAX_PAGES:
+                    raise FetchFailed(f"{publisher.api}: fler än {_MAX_PAGES} sidor; läste inte vidare")
                 if url in seen:
                     raise FetchFailed(f"{url}: sidorna pekar i en cirkel")
                 seen.add(url)

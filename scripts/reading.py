@@ -167,15 +167,17 @@ def read_ledger(path: Path, profiles: dict[str, Profile], options: ReadOptions) 
     has_date = "bokforingsdatum" in positions
     period = None if has_date else (options.period or period_from_file_name(path.name))
     if not has_date and period is None:
-        raise FileRefused(str(path), "filen saknar datumkolumn och filnamnet ingen månad: "
-                                     "ange --period ÅÅÅÅ-MM")
+        raise FileRefused(str(path), "filen saknar datumkolumn och filnamnet ingen månad: lägg till "
+                                     "kolumnen bokforingsdatum, eller ange månaden vid inläsning "
+                                     "(--period ÅÅÅÅ-MM)")
     publisher = {} if options.buyer_id else recognised.profile.buyer
     context = FileContext(options.buyer_id or publisher.get("id"),
                           options.buyer_name or publisher.get("name"), period,
                           publisher.get("kommun_id"), internal_id_publishers(profiles),
                           recognised.profile.month_on_first)
     if "kopare_id" not in positions and "kopare" not in positions and not context.buyer_id:
-        raise FileRefused(str(path), "filen anger ingen köpare: ange --buyer ORGNR --buyer-name NAMN")
+        raise FileRefused(str(path), "filen anger ingen köpare: lägg till kolumnerna kopare_id och kopare, "
+                                     "eller ange köparen vid inläsning (--buyer ORGNR --buyer-name NAMN)")
     supplied = {"kopare_id": context.buyer_id, "kopare": context.buyer_name,
                 "bokforingsdatum": period}
     missing = [c for c in MANDATORY_COLUMNS if c not in positions and not supplied.get(c)]

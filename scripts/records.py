@@ -19,7 +19,7 @@ from operator import itemgetter
 from . import identifiers as ids
 from .columns import SPEC_COLUMNS, ColumnMap
 from .register import Register
-from .values import MONTH, parse_amount, parse_date, repair_invoice_number, split_account
+from .values import DAY, MONTH, parse_amount, parse_date, repair_invoice_number, split_account
 
 # The ledger columns a batch holds, in the order they are written.
 ROW_COLUMNS = (*SPEC_COLUMNS, "faktura_typ", "leverantor_id_typ", "leverantor_nyckel",
@@ -301,7 +301,8 @@ class BatchNormaliser:
             if number is None:
                 raise Rejected("kopare_id", f"ogiltigt organisationsnummer för köparen: {given_id!r}")
         if number is None:
-            raise Rejected("kopare_id", "köparens organisationsnummer saknas (ange --buyer)")
+            raise Rejected("kopare_id", "köparens organisationsnummer saknas (fyll i kopare_id, eller ange "
+                                        "köparen vid inläsning med --buyer)")
         clean, masked = clean_text(name)
         return (number, clean or (self.context.buyer_name or ""), masked)
 
@@ -315,8 +316,8 @@ class BatchNormaliser:
         if text.strip():
             try:
                 date, precision = parse_date(text)
-                if precision_given.strip().casefold() in _MONTH_WORDS or (
-                        self.context.month_on_first and date.endswith("-01")):
+                given = precision_given.strip().casefold()  # as Open Up publishes it, if it does
+                if given in _MONTH_WORDS or (self.context.month_on_first and date.endswith("-01") and given != DAY):
                     date, precision = f"{date[:7]}-01", MONTH
                 return (date, precision, 0)
             except ValueError as error:

@@ -247,30 +247,32 @@ def _column_number(letters: str) -> int:
 
 def _xlsx_candidates(path: Path) -> list[Candidate]:
     from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
 
     try:
         with zipfile.ZipFile(path) as archive:
             _refuse_out_of_proportion(path, archive)
+            if not {"[Content_Types].xml", "xl/workbook.xml"} <= set(archive.namelist()):
+                raise FileRefused(str(path), "filen är ett zip-arkiv men ingen xlsx-fil (Excel-arbetsbok): "
+                                             "spara den som .xlsx eller CSV")
             if archive.testzip() is not None:
                 raise zipfile.BadZipFile("checksum")
-        workbook = load_workbook(path, read_only=True, data_only=True)
-        names = workbook.sheetnames
-        workbook.close()
-    except InvalidFileException:  # a zip archive of something else, or a name Excel does not use
-        raise FileRefused(str(path), "filen är ett zip-arkiv men ingen xlsx-fil (Excel-arbetsbok): "
-                                     "spara den som .xlsx eller CSV") from None
+        # Opened from a file object: openpyxl then reads a workbook whatever its name ends in.
+        with path.open("rb") as handle:
+            workbook = load_workbook(handle, read_only=True, data_only=True)
+            names = workbook.sheetnames
+            workbook.close()
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
         raise FileRefused(str(path), f"trasig eller trunkerad xlsx-fil ({error})") from None
 
     def sheet_candidate(name: str) -> Candidate:
         def rows() -> Iterator[Row]:
-            book = load_workbook(path, read_only=True, data_only=True)
-            try:
-                for number, values in enumerate(book[name].iter_rows(values_only=True), start=1):
-                    yield number, [_cell_text(v) for v in values]
-            finally:
-                book.close()
+            with path.open("rb") as handle:
+                book = load_workbook(handle, read_only=True, data_only=True)
+                try:
+                    for number, values in enumerate(book[name].iter_rows(values_only=True), start=1):
+                        yield number, [_cell_text(v) for v in values]
+                finally:
+                    book.close()
 
         return Candidate(name, rows, lambda row: f"blad '{name}' rad {row}")
 

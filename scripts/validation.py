@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from .advice import SHARES, recommendations
+from .advice import SHARES, count_of_rows, recommendations
 from .columns import MANDATORY_COLUMNS, PUBLISHED_COLUMNS, SPEC_COLUMNS, shown
 from .errors import FileRefused
 from .export import spec_csv_writer
@@ -50,6 +50,10 @@ class ValidationReport:
         advice = []
         if self.reading is not None and self.reading.missing_columns:
             advice.append("Lägg till de obligatoriska kolumnerna " + ", ".join(self.reading.missing_columns) + ".")
+        if self.supplied_columns:
+            advice.append("Lägg till de obligatoriska kolumnerna " + ", ".join(self.supplied_columns) + " i filen. "
+                          "Open Up känner till dem för den här utgivaren (ur dess layout eller filnamnet), "
+                          "men den som läser filen på egen hand gör det inte.")
         if self.reading is not None and self.reading.unknown_columns:
             advice.append("Byt namn på eller ta bort kolumnerna " + ", ".join(self.reading.unknown_columns)
                           + ": specifikationen har inga kolumner med de namnen.")
@@ -58,9 +62,18 @@ class ValidationReport:
             advice += recommendations(shares, self.missing_months, self.tally.rejected - self.tally.not_in_kronor,
                                       "exemplen i rapporten")
         if self.tally.masked:
-            advice.append(f"Publicera inga personnummer: {self.tally.masked} rader har ett som maskeras. "
+            advice.append(f"Publicera inga personnummer: {count_of_rows(self.tally.masked)} har ett, som maskeras. "
                           "En enskild näringsidkares organisationsnummer är personens personnummer.")
         return advice + [f"Rätta: {warning}." for warning in self.warnings]
+
+    @property
+    def supplied_columns(self) -> list[str]:
+        """The mandatory columns the file lacks but the loader knows (the buyer from the layout,
+        the month from the file name)."""
+        if self.reading is None:
+            return []
+        positions = self.reading.recognised.columns.positions
+        return [c for c in MANDATORY_COLUMNS if c not in positions and c not in self.reading.missing_columns]
 
     @property
     def spec_columns(self) -> list[dict]:

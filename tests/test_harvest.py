@@ -27,6 +27,8 @@ class Site:
         self.files: dict[str, tuple[bytes, str]] = {}  # path -> (body, content type)
         self.failing: dict[str, int] = {}  # path -> 500 answers still to give (-1: always)
         self.slow: set[str] = set()
+        self.redirects: dict[str, str] = {}
+        self.forbidden: set[str] = set()
         self.log: list[tuple[str, int]] = []
         site = self
 
@@ -43,11 +45,19 @@ class Site:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def answer(self, request) -> int:
+        if request.path in self.redirects:
+            request.send_response(302)
+            request.send_header("Location", self.redirects[request.path])
+            request.send_header("Content-Length", "0")
+            request.end_headers()
+            return 302
         if request.path in self.slow:
             time.sleep(3)
         if self.failing.get(request.path):
             self.failing[request.path] -= 1
             return self._send(request, 500, b"Internal Server Error", "text/plain")
+        if request.path in self.forbidden:  # as a store answers for a file it does not have
+            return self._send(request, 403, b"AccessDenied", "application/xml")
         if request.path not in self.files:
             return self._send(request, 404, b"Not Found", "text/plain")
         body, content_type = self.files[request.path]
@@ -136,7 +146,8 @@ def test_errors_are_reported_per_source_and_the_others_still_load(site, tmp_path
     sources = write_sources(
         tmp_path / "kallor.toml", {"namn": "Trasig", "filer": [broken]}, {"namn": "Långsam", "filer": [slow]},
         {"namn": "Felsida", "filer": [site.base + "/sida.csv"]}, {"namn": "Ojämn", "filer": [flaky]},
-        {"namn": "Bra", "filer": [good]})
+        {"namn": "Cirkel", "filer": [site.base + "/a.csv"]}, {"namn": "Bra", "filer": [good]})
+    site.redirects.update({"/a.csv": "/b.csv", "/b.csv": "/a.csv"})
     db = tmp_path / "h.db"
     result = run_openup("harvest", "--db", db, *FAST, sources)
     assert result.exit_code == 1
@@ -146,6 +157,7 @@ def test_errors_are_reported_per_source_and_the_others_still_load(site, tmp_path
     assert f"{slow} svarade inte i tid (försökte 3 gånger)" in lines
     assert "svarade med en HTML-sida" in lines
     assert "Ojämn: 1 nya" in lines and site.statuses("/ojamn_2023-01.csv") == [500, 200]
+    assert "skickar vidare i en cirkel" in lines
     assert "Bra: 1 nya, 0 ändrade, 0 oförändrade, 0 vägrade, 0 fel" in lines
     assert ledger(db, "SELECT count(*) FROM leverantorsreskontra")[0][0] == 20
 
@@ -153,6 +165,7 @@ def test_errors_are_reported_per_source_and_the_others_still_load(site, tmp_path
 def test_a_pattern_by_month_counts_months_not_yet_published_apart(site, tmp_path):
     for month in ("2023-01", "2023-02", "2023-04"):
         site.csv(f"/arkiv/lev_{month}.csv", 10, int(month[-1]), month)
+    site.forbidden.add("/arkiv/lev_2023-05.csv")  # a store answers 403 for a file it does not have
     sources = write_sources(tmp_path / "kallor.toml", {
         "namn": "Örebro", "manadsmall": site.base + "/arkiv/lev_{ar}-{manad}.csv", "fran": "2023-01", "till": "2023-05"})
     db = tmp_path / "h.db"
@@ -187,7 +200,8 @@ CATALOG = """@prefix dcat: <http://www.w3.org/ns/dcat#> .
   dcat:mediaType <http://www.iana.org/assignments/media-types/text/csv> ;
   dct:license <http://creativecommons.org/publicdomain/zero/1.0/> .
 <{base}/ds/2022> a dcat:Dataset ; dcat:keyword "Leverantörsreskontra"@sv ;
-  dcat:distribution [ a dcat:Distribution ; dcat:accessURL <{base}/filer/lev_2022-12.csv> ] .
+  dcat:distribution [ a dcat:Distribution ; dcat:accessURL <{base}/filer/lev_2022-12.csv> ],
+    [ a dcat:Distribution ; dcat:downloadURL <{base}/filer/lev_2022-11.csv> ; dct:format "CSV" ] .
 <{base}/ds/parkering> a dcat:Dataset ; dcat:keyword "parkering"@sv ;
   dcat:distribution [ a dcat:Distribution ; dcat:downloadURL <{base}/filer/parkering.csv> ] .
 """
@@ -197,14 +211,50 @@ def test_a_dcat_catalog_gives_its_supplier_ledger_datasets(site, tmp_path):
     site.files["/katalog.ttl"] = (CATALOG.format(base=site.base).encode(), "text/turtle")
     site.csv("/filer/lev_2023-03.csv", 12, 1, "2023-03")
     site.csv("/filer/lev_2022-12.csv", 8, 2, "2022-12")
+    site.csv("/filer/lev_2022-11.csv", 6, 4, "2022-11")
     site.csv("/filer/parkering.csv", 5, 3)
-    sources = write_sources(tmp_path / "kallor.toml", {"namn": "Katalog", "dcat": site.base + "/katalog.ttl"})
+    sources = write_sources(tmp_path / "kallor.toml", {"namn": "Katalog", "dcat": site.base + "/katalog.ttl",
+                                                       "licens": "https://example.se/licens"})
     db = tmp_path / "h.db"
     result = run_openup("harvest", "--db", db, *FAST, sources)
-    assert "Katalog: 2 nya, 0 ändrade, 0 oförändrade, 0 vägrade, 0 fel" in result.output, result.output
+    assert "Katalog: 3 nya, 0 ändrade, 0 oförändrade, 0 vägrade, 0 fel" in result.output, result.output
     assert site.statuses("/filer/parkering.csv") == [] and site.statuses("/filer/2023.pdf") == []
-    assert ledger(db, "SELECT filnamn, licens FROM kallfiler ORDER BY filnamn") == [
-        ("lev_2022-12.csv", None), ("lev_2023-03.csv", "http://creativecommons.org/publicdomain/zero/1.0/")]
+    assert ledger(db, "SELECT filnamn, licens FROM kallfiler ORDER BY filnamn") == [  # the catalog's licence first
+        ("lev_2022-11.csv", "https://example.se/licens"), ("lev_2022-12.csv", "https://example.se/licens"),
+        ("lev_2023-03.csv", "http://creativecommons.org/publicdomain/zero/1.0/")]
+
+
+RDF_XML = """<?xml version="1.0" encoding="iso-8859-1"?>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:dcat="http://www.w3.org/ns/dcat#">
+  <dcat:Dataset rdf:about="{base}/ds/1">
+    <dcat:keyword xml:lang="sv">Leverantörsreskontra</dcat:keyword>
+    <dcat:distribution><dcat:Distribution rdf:about="{base}/ds/1/csv">
+      <dcat:downloadURL rdf:resource="{base}/filer/lev_2023-01.csv"/></dcat:Distribution></dcat:distribution>
+  </dcat:Dataset>
+</rdf:RDF>"""
+TURTLE_AS_TEXT = """# En katalog utan prefix i början
+PREFIX dcat: <http://www.w3.org/ns/dcat#>
+<{base}/ds/1> a dcat:Dataset ; dcat:keyword "leverantörsreskontra" ;
+  dcat:distribution [ dcat:downloadURL <{base}/filer/lev_2023-01.csv> ] .
+"""
+
+
+@pytest.mark.parametrize("catalog, body, content_type", [
+    ("/katalog.rdf", RDF_XML, "application/rdf+xml"), ("/katalog", TURTLE_AS_TEXT, "text/plain")])
+def test_catalogs_are_read_in_their_own_syntax_and_encoding(site, tmp_path, catalog, body, content_type):
+    encoding = "iso-8859-1" if "iso-8859-1" in body else "utf-8"
+    site.files[catalog] = (body.format(base=site.base).encode(encoding), content_type)
+    site.csv("/filer/lev_2023-01.csv", 7)
+    sources = write_sources(tmp_path / "kallor.toml", {"namn": "K", "dcat": site.base + catalog})
+    result = run_openup("harvest", "--db", tmp_path / "h.db", *FAST, sources)
+    assert "K: 1 nya, 0 ändrade, 0 oförändrade, 0 vägrade, 0 fel" in result.output, result.output
+
+
+def test_a_catalog_without_supplier_ledgers_is_an_error_not_silence(site, tmp_path):
+    site.files["/tom.ttl"] = (b"@prefix dcat: <http://www.w3.org/ns/dcat#> . <x> a dcat:Catalog .", "text/turtle")
+    sources = write_sources(tmp_path / "kallor.toml", {"namn": "Tom", "dcat": site.base + "/tom.ttl"})
+    result = run_openup("harvest", "--db", tmp_path / "h.db", *FAST, sources)
+    assert result.exit_code == 1 and "katalogen har ingen datamängd för leverantörsreskontra" in result.output
 
 
 def test_a_served_instance_is_harvested_through_its_own_catalog(sample_db, tmp_path):
@@ -219,10 +269,15 @@ def test_a_served_instance_is_harvested_through_its_own_catalog(sample_db, tmp_p
     assert ledger(tmp_path / "kopia.db", per_buyer_year) == ledger(sample_db, per_buyer_year)
 
 
-def test_a_sources_file_with_a_mistake_is_a_usage_error(tmp_path):
-    sources = write_sources(tmp_path / "kallor.toml", {"namn": "X", "manadsmall": "https://x/lev.csv", "fran": "2023-01"})
+@pytest.mark.parametrize("entry, said", [
+    ({"namn": "X", "manadsmall": "https://x/lev.csv", "fran": "2023-01"}, "manadsmall ska innehålla {ar} och {manad}"),
+    ({"namn": "X", "filer": "https://x/lev.csv"}, "filer ska vara en lista av URL:er"),
+    ({"namn": "X", "api": "https://x/api", "fran": 2023}, "fran ska vara en sträng"),
+])
+def test_a_sources_file_with_a_mistake_is_a_usage_error(tmp_path, entry, said):
+    sources = write_sources(tmp_path / "kallor.toml", entry)
     result = run_openup("harvest", "--db", tmp_path / "h.db", sources)
-    assert result.exit_code == 2 and "manadsmall ska innehålla {ar} och {manad}" in result.output
+    assert result.exit_code == 2 and said in result.output
     assert not (tmp_path / "h.db").exists()
 
 

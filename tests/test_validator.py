@@ -146,7 +146,7 @@ async def test_a_file_over_the_time_limit_is_stopped(sample_db, sample_dir, no_l
     assert response.status_code == 400 and "längre tid än" in response.json()["error"]
 
 
-async def test_uploads_at_once_are_limited(sample_db, sample_dir, no_leftovers):
+async def test_files_checked_at_once_are_limited_but_not_uploads(sample_db, sample_dir, no_leftovers):
     instance = validator(sample_db, at_once=1)
     content = (sample_dir / GOTEBORG).read_bytes()
     sent = asyncio.Event()
@@ -156,13 +156,15 @@ async def test_uploads_at_once_are_limited(sample_db, sample_dir, no_leftovers):
         await sent.wait()
         yield content[100:]
 
-    first = asyncio.create_task(instance.client.post("/validera.json?filnamn=a.csv", content=slow_body()))
-    while not validator_plugin.SLOTS.busy:  # until the first upload is being received
+    slow = asyncio.create_task(instance.client.post("/validera.json?filnamn=a.csv", content=slow_body()))
+    await asyncio.sleep(0.2)  # a slow upload holds no slot: another file is checked meanwhile
+    assert (await post(instance, "/validera.json", GOTEBORG, content)).status_code == 200
+    sent.set()
+    while not validator_plugin.SLOTS.busy:  # until the slow upload is being checked
         await asyncio.sleep(0.01)
     second = await post(instance, "/validera.json", GOTEBORG, content)
     assert second.status_code == 429 and second.headers["retry-after"]
-    sent.set()
-    assert (await first).status_code == 200
+    assert (await slow).status_code == 200
     assert (await post(instance, "/validera.json", GOTEBORG, content)).status_code == 200  # a slot again
 
 
@@ -175,3 +177,30 @@ async def test_the_endpoints_say_how_to_use_them(sample_db):
     assert wrong.status_code == 405 and wrong.headers["allow"] == "POST"
     empty = await instance.client.post("/validera.json", files={"annat": ("x.csv", b"a;b\n")})
     assert empty.status_code == 400 and "fil" in empty.json()["error"]
+
+
+@pytest.mark.parametrize("name", ['x"; filename*=UTF-8\'\'faktura.html; a=".csv', "konverterad.csv", "--help",
+                                  "-p.csv", "ö" * 150 + ".csv", "Leverantörsreskontra mars.csv"])
+async def test_any_file_name_is_only_a_name(sample_db, sample_dir, name, no_leftovers):
+    content = (sample_dir / "stockholm_openup_2023.csv").read_bytes()
+    instance = validator(sample_db)
+    report = await post(instance, "/validera.json", name, content)
+    assert report.status_code == 200 and report.json()["godtagbar"], report.text
+    converted = await post(instance, "/validera.csv", name, content)
+    assert converted.status_code == 200 and len(converted.text.splitlines()) > 100
+    disposition = converted.headers["content-disposition"]
+    assert disposition.count(";") == 2 and disposition.count('"') == 2, disposition  # nothing ends the value
+    assert disposition.endswith("_nationell_specifikation.csv") and "filename*=UTF-8''" in disposition
+
+
+async def test_a_workbook_is_read_whatever_its_name_ends_in(sample_db, sample_dir, no_leftovers):
+    content = (sample_dir / "orebro_leverantorer_2023-05.xlsx").read_bytes()
+    report = (await validator(sample_db).client.post("/validera.json?filnamn=lev_2023-05", content=content)).json()
+    assert report["format"] == "xlsx" and report["godtagbar"], report
+
+
+async def test_a_refused_file_is_not_converted_the_page_says_why(sample_db, no_leftovers):
+    response = await post(validator(sample_db), "/validera.csv", "tom.csv", b"")
+    assert response.status_code == 422 and "text/html" in response.headers["content-type"]
+    assert "Filen skulle vägras" in response.text and "filen är tom" in response.text
+    assert "Inga rekommendationer" not in response.text
