@@ -7,7 +7,7 @@ SAMPLE_DIR := databases/sample
 HOST ?= 127.0.0.1
 PORT ?= 8001
 
-.PHONY: install run sample-db test bench schema-doc clean
+.PHONY: install run sample-db test bench bench-scale schema-doc clean
 
 $(BIN)/openup: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ test: install
 
 bench: install
 	$(BIN)/python benchmarks/load_benchmark.py --rows 1000000 --scale-rows 10000000
+
+ROWS ?= 10000000
+bench-scale: install
+	cd benchmarks && ../$(BIN)/python scale_benchmark.py --rows $(ROWS)
 
 schema-doc: install
 	$(BIN)/openup schema-doc > docs/schema.md

@@ -1,0 +1,143 @@
+"""`make bench-scale ROWS=…`: the instance at national scale (issue 18).
+
+Writes a national-spec CSV of ROWS distinct rows as a streaming generator (constant memory) with
+a realistic spread: suppliers growing with the rows (rows / 300, at least 2,000: 33,333 at 10M;
+half the invoices go to a few large suppliers, half to any),
+invoices of one to five rows (three on average), 311 buyers of which a few book most rows and the
+rest form a long tail, two years of booking days. Then, in the same run:
+
+  baseline  `sqlite3 .import` of the CSV
+  openup    `openup load` of the CSV (time, ratio to the baseline, peak RSS), database size
+  pages     each page type requested --repeat times through the real Datasette app, every
+            request with other parameters (a random buyer or supplier, or an ignored parameter),
+            so that no answer comes from the instance's page cache; p50, p95 and 5xx answers
+
+Goals at 10M rows: every page other than ad hoc SQL p95 <= 100 ms, no 5xx, load ratio no worse
+than at 1M, peak RSS <= 300 MiB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import random
+import sqlite3
+import statistics
+import tempfile
+import time
+from itertools import accumulate
+from pathlib import Path
+
+from instance_benchmark import percentile
+from load_benchmark import openup_load, sqlite_import
+from openup.columns import SPEC_COLUMNS
+from openup.sample import dot_amount
+from openup.synthetic import ACCOUNTS, make_suppliers, synthetic_municipality_orgnr
+from openup_plugins.instance import inspect_file, make_datasette
+
+PAGE_GOAL_MS = 100
+BUYERS = 311  # 290 kommuner and 21 regioner, as many as Sweden has
+
+
+def write_scale_csv(path: Path, rows: int, seed: int) -> None:
+    rng = random.Random(seed)
+    suppliers = make_suppliers(rng, max(2_000, rows // 300))
+    buyers = [(synthetic_municipality_orgnr(n), f"Kommun {n}", f"{n:04d}") for n in range(BUYERS)]
+    weights = list(accumulate(1 / (rank + 1) ** 1.1 for rank in range(BUYERS)))  # a long tail
+    units = [f"{n}00 - Nämnd {n}" for n in range(1, 15)]
+    days = [f"{y}-{m:02d}-{d:02d}" for y in (2022, 2023) for m in range(1, 13) for d in range(1, 29)]
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, delimiter=";", lineterminator="\n")
+        writer.writerow(SPEC_COLUMNS)
+        written, invoice = 0, 0
+        while written < rows:
+            buyer_id, buyer_name, kommun = rng.choices(buyers, cum_weights=weights)[0]
+            # Half the invoices from a few large suppliers, half from any: a long tail of thousands.
+            supplier = suppliers[int(rng.paretovariate(0.9)) % len(suppliers) if rng.random() < 0.5
+                                 else rng.randrange(len(suppliers))]
+            day, unit = rng.choice(days), rng.choice(units)
+            for _ in range(min(rng.randint(1, 5), rows - written)):
+                konto, text = rng.choice(ACCOUNTS)
+                ore = int(rng.lognormvariate(8.3, 1.5) * 100)
+                writer.writerow((buyer_id, buyer_name, invoice, supplier.name, supplier.id, konto, text, day,
+                                 unit, invoice + 10**6, dot_amount(ore), "", "", kommun, ""))
+                written += 1
+            invoice += 1
+
+
+def page_types(database: Path, seed: int) -> dict[str, callable]:
+    """Page type -> a function giving the next path to ask for (never the same twice)."""
+    rng = random.Random(seed)
+    name = database.stem
+    with sqlite3.connect(database) as conn:
+        buyers = [b for b, in conn.execute("SELECT kopare_id FROM kopare")]
+        suppliers = [s for s, in conn.execute("SELECT leverantor_id FROM leverantorer "
+                                              "WHERE leverantor_id IS NOT NULL ORDER BY random() LIMIT 500")]
+        slug = conn.execute("SELECT indikator FROM flaggor GROUP BY 1 ORDER BY count(*) DESC").fetchone()[0]
+    counter = iter(range(10**9))
+    return {
+        "front page": lambda: f"/?_={next(counter)}",
+        "/inkop": lambda: f"/inkop?_={next(counter)}",
+        "buyer page": lambda: f"/inkop/kopare/{rng.choice(buyers)}",
+        "supplier page": lambda: f"/inkop/leverantor/{rng.choice(suppliers)}",
+        "flag page": lambda: f"/inkop/flaggor/{slug}?kopare={rng.choice(buyers)}",
+        "quality page": lambda: f"/inkop/kvalitet?kopare={rng.choice(buyers)}",
+        "search": lambda: f"/sok?q={rng.choice(suppliers)[:4]}",
+        "ledger, no filter": lambda: f"/{name}/leverantorsreskontra?_={next(counter)}",
+        "ledger by supplier id": lambda: f"/{name}/leverantorsreskontra?leverantor_id={rng.choice(suppliers)}",
+        "same as JSON, _size=max": lambda: f"/{name}/leverantorsreskontra.json?_size=max"
+                                           f"&leverantor_id={rng.choice(suppliers)}",
+        "ledger by buyer": lambda: f"/{name}/leverantorsreskontra?kopare_id={rng.choice(buyers)}",
+        "ledger facet by buyer": lambda: f"/{name}/leverantorsreskontra?_facet=kopare_id&_={next(counter)}",
+    }
+
+
+async def measure_pages(database: Path, repeat: int, seed: int) -> list[tuple[str, float, float, int]]:
+    datasette = make_datasette([database])
+    results = []
+    for label, next_path in page_types(database, seed).items():
+        timings, failures = [], 0
+        for _ in range(repeat):
+            started = time.perf_counter()
+            response = await datasette.client.get(next_path())
+            timings.append((time.perf_counter() - started) * 1000)
+            failures += response.status_code >= 500
+        results.append((label, statistics.median(timings), percentile(timings, 0.95), failures))
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=10_000_000)
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=18)
+    parser.add_argument("--keep", type=Path, help="keep the database built, at this path")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        source = folder / f"leverantorsreskontra_{args.rows}.csv"
+        started = time.perf_counter()
+        write_scale_csv(source, args.rows, args.seed)
+        print(f"{args.rows:,} rows written in {time.perf_counter() - started:.0f} s "
+              f"({source.stat().st_size / 2**20:,.0f} MiB)")
+        base_s, _ = sqlite_import(source, folder / "baseline.db")
+        (folder / "baseline.db").unlink()
+        database = args.keep or folder / "openup.db"
+        ours_s, ours_mib = openup_load(source, database)
+        source.unlink()
+        with sqlite3.connect(database) as conn:
+            suppliers = conn.execute("SELECT count(*) FROM leverantorer").fetchone()[0]
+            invoices = conn.execute("SELECT count(*) FROM fakturor").fetchone()[0]
+        print(f"sqlite3 .import {base_s:.1f} s; openup load {ours_s:.1f} s: ratio {ours_s / base_s:.2f}; "
+              f"peak {ours_mib:.0f} MiB (goal <= 300); database {database.stat().st_size / 2**30:.2f} GiB; "
+              f"{suppliers:,} suppliers, {invoices:,} invoices")
+        inspect_file(database)
+        print(f"{'page':<26} {'p50 ms':>8} {'p95 ms':>8} {'5xx':>4}  goal p95 <= {PAGE_GOAL_MS} ms")
+        for label, p50, p95, failures in asyncio.run(measure_pages(database, args.repeat, args.seed)):
+            mark = "" if p95 <= PAGE_GOAL_MS and not failures else "  MISSED"
+            print(f"{label:<26} {p50:>8.0f} {p95:>8.0f} {failures:>4}{mark}")
+
+
+if __name__ == "__main__":
+    main()
