@@ -24,11 +24,13 @@ from .flags import build_flags
 from .profiles import Profile
 from .reading import BATCH_LINES, DEFAULT_MAX_REJECTED_SHARE, ReadOptions, Tally, read_ledger
 from .records import ROW_COLUMNS
-from .schema import INVOICES, LEDGER
-from .summaries import FileAggregates, batch_of_rows
+from .schema import INVOICES, LEDGER, TABLES
+from .summaries import SUMMARIES, FileAggregates, batch_of_rows
 
 LOADED, SKIPPED, REFUSED = "inläst", "överhoppad", "vägrad"
-_BULK_TABLES = (LEDGER, INVOICES)
+# The tables a first load writes most rows of: their indexes are built once after, not kept up
+# row by row (the summaries are added to many times over while a file streams past).
+_BULK_TABLES = (LEDGER, INVOICES, *(table for table in TABLES if table.name in {s.table for s in SUMMARIES}))
 _INSERT_ROW = (f"INSERT INTO leverantorsreskontra ({', '.join((*ROW_COLUMNS, 'kallfil_id', 'kallrad'))}) "
                f"VALUES ({', '.join('?' * (len(ROW_COLUMNS) + 2))})")
 _INSERT_REJECTED = ("INSERT INTO avvisade_rader (kallfil_id, rad, kolumn, orsak, innehall) "

@@ -112,7 +112,7 @@ class Summary:
 
     def write(self, conn: sqlite3.Connection, totals: pl.DataFrame, sign: int) -> None:
         counted = [name for name, _, how in self.values if how == "sum"]  # öre too
-        _write_rows(conn, self.upsert(), totals.select(
+        _write_rows(conn, self.upsert(), totals.sort(self.keys).select(
             *self.keys,
             *([pl.col(self.year_of).str.slice(0, 4).cast(pl.Int64).alias("ar")] if self.year_of else []),
             *(pl.col(name) * sign if name in counted else pl.col(name) for name, _, _ in self.values),
@@ -257,7 +257,7 @@ class FileAggregates:
             self.invoices = [_compact(open_invoices.slice(closed))]
 
     def _write_invoices(self, invoices: pl.DataFrame) -> None:
-        _write_rows(self.conn, _UPSERT_INVOICES, invoices.select(
+        _write_rows(self.conn, _UPSERT_INVOICES, invoices.sort(INVOICES.keys).select(
             *INVOICES.keys, "fakturanummer", "bokforingsdatum", "datum_precision", "ore", "konteringar",
             "har_avtal", "forsta_kallrad", pl.lit(self.file_id)))
 
