@@ -173,6 +173,8 @@ async def test_the_endpoints_say_how_to_use_them(sample_db):
     page = await instance.client.get("/validera")
     assert page.status_code == 200 and 'enctype="multipart/form-data"' in page.text
     assert "Ingenting sparas" in page.text
+    front = await instance.client.get("/")
+    assert 'href="/validera"' in front.text  # where a publisher finds it
     wrong = await instance.client.get("/validera.json")
     assert wrong.status_code == 405 and wrong.headers["allow"] == "POST"
     empty = await instance.client.post("/validera.json", files={"annat": ("x.csv", b"a;b\n")})
