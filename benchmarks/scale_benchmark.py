@@ -26,6 +26,7 @@ import sqlite3
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from itertools import accumulate
 from pathlib import Path
 
@@ -66,7 +67,7 @@ def write_scale_csv(path: Path, rows: int, seed: int) -> None:
             invoice += 1
 
 
-def page_types(database: Path, seed: int) -> dict[str, callable]:
+def page_types(database: Path, seed: int) -> dict[str, Callable[[], str]]:
     """Page type -> a function giving the next path to ask for (never the same twice)."""
     rng = random.Random(seed)
     name = database.stem

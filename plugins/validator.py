@@ -156,7 +156,7 @@ class _PageError:
 async def _page(datasette, request, report: dict | None, error: str | None = None) -> Response:
     limits = settings(datasette)
     return Response.html(await datasette.render_template("validera.html", {
-        "rapport": report, "fel": error, "max_mb": limits["max_bytes"] // 10**6, "max_bytes": limits["max_bytes"], "faltnamn": FIELD,
+        "rapport": report, "fel": error, "max_bytes": limits["max_bytes"], "faltnamn": FIELD,
         "json_url": datasette.absolute_url(request, "/validera.json"), "month_ranges": month_ranges,
         "specifikation": (datasette.plugin_config("openup-dcat") or {}).get("specification"),
     }, request=request))

@@ -29,7 +29,7 @@ def export_buyers(database: Path, out_dir: Path) -> list[Path]:
             path = folder / f"leverantorsreskontra_{buyer}_{year}.csv"
             temporary = path.with_suffix(".csv.tmp")
             with temporary.open("w", newline="", encoding="utf-8") as handle:
-                spec_csv_writer(handle).writerows(source.execute(
+                published_csv_writer(handle).writerows(source.execute(
                     f"SELECT {columns} FROM leverantorsreskontra WHERE kopare_id = ? AND "
                     "bokforingsdatum BETWEEN ? AND ? ORDER BY bokforingsdatum, id",
                     [buyer, f"{year}-01-01", f"{year}-12-31"]))
@@ -40,9 +40,10 @@ def export_buyers(database: Path, out_dir: Path) -> list[Path]:
     return written
 
 
-def spec_csv_writer(handle):
-    """A CSV writer whose file starts with the specification's header: what `openup export` and
-    the validator's converted file write."""
+def published_csv_writer(handle):
+    """A CSV writer whose file starts with the header of the files Open Up publishes (the
+    specification's columns, then datum_precision): what `openup export` and the validator's
+    converted file write."""
     writer = csv.writer(handle)
     writer.writerow(PUBLISHED_COLUMNS)
     return writer

@@ -24,6 +24,7 @@ from urllib.parse import urljoin, urlsplit
 
 from .fetching import FetchFailed, Fetcher, Validators
 from .loader import LOADED, REFUSED, SKIPPED, LoadOptions, load_file
+from .periods import periods
 from .profiles import Profile
 
 _STATE = "hamtning "  # databasinfo key prefix, followed by the URL
@@ -122,17 +123,6 @@ class Outcome:
         return "\n  ".join([counts, *self.refused, *self.errors])
 
 
-def months(first: str, last: str | None, today: dt.date) -> list[str]:
-    """Every month from first to last (by default this month) as YYYY-MM."""
-    year, month = map(int, first.split("-"))
-    end = last or f"{today.year}-{today.month:02d}"
-    found = []
-    while f"{year}-{month:02d}" <= end:
-        found.append(f"{year}-{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return found
-
-
 def _rdf_format(content: bytes, content_type: str, url: str) -> str:
     """The RDF syntax of a catalog: by its content type, else its address, else its first bytes."""
     for given, syntax in (("turtle", "turtle"), ("n-triples", "nt"), ("ld+json", "json-ld"), ("json", "json-ld"),
@@ -207,25 +197,26 @@ class Harvest:
         outcome = Outcome(publisher)
         with tempfile.TemporaryDirectory(prefix="openup-harvest-") as folder:
             try:
-                for published in self._published(publisher, Path(folder), outcome):
+                for published in self._published(publisher):
                     self._file(publisher, published, Path(folder), outcome)
+                if publisher.api:
+                    self._api(publisher, Path(folder), outcome)
             except FetchFailed as failed:
                 outcome.errors.append(str(failed))
         return outcome
 
-    def _published(self, publisher: Publisher, folder: Path, outcome: Outcome) -> Iterator[Published]:
+    def _published(self, publisher: Publisher) -> Iterator[Published]:
+        """The files a publisher lists, its month pattern gives and its catalog names."""
         for url in publisher.files:
             yield Published(url, publisher.license)
         if publisher.monthly:
-            for month in months(publisher.first_month, publisher.last_month, self.today):
+            for month in periods(publisher.first_month, publisher.last_month or f"{self.today:%Y-%m}"):
                 year, number = month.split("-")
                 yield Published(publisher.monthly.format(ar=year, manad=number), publisher.license, True)
         if publisher.catalog:
             content, content_type = self.fetcher.content(publisher.catalog)
             for published in catalog_files(content, content_type, publisher.catalog):
                 yield Published(published.url, published.license or publisher.license)
-        if publisher.api:
-            self._api(publisher, folder, outcome)
 
     def _file(self, publisher: Publisher, published: Published, folder: Path, outcome: Outcome) -> None:
         known = self._state(published.url)
@@ -275,7 +266,9 @@ class Harvest:
     def _load(self, publisher: Publisher, published: Published, path: Path, sha256: str | None,
               outcome: Outcome, validators: dict) -> None:
         conn = self.db.conn
-        sha256 = sha256 or hashlib.sha256(path.read_bytes()).hexdigest()
+        if sha256 is None:
+            with path.open("rb") as handle:
+                sha256 = hashlib.file_digest(handle, "sha256").hexdigest()
         if conn.execute("SELECT 1 FROM kallfiler WHERE sha256 = ?", [sha256]).fetchone():
             outcome.unchanged += 1
             self._remember(published.url, {**validators, "sha256": sha256})

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from itertools import compress
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import compress
 from pathlib import Path
 
 from .columns import MANDATORY_COLUMNS

@@ -10,7 +10,7 @@ from typing import TextIO
 from .advice import SHARES, count_of_rows, recommendations
 from .columns import MANDATORY_COLUMNS, PUBLISHED_COLUMNS, SPEC_COLUMNS, shown
 from .errors import FileRefused
-from .export import spec_csv_writer
+from .export import published_csv_writer
 from .periods import periods
 from .profiles import Profile
 from .reading import DEFAULT_MAX_REJECTED_SHARE, LedgerReading, ReadOptions, Tally, read_ledger
@@ -31,8 +31,9 @@ class ValidationReport:
     def add(self, rows: Batch) -> None:
         """Count what the advice looks at in rows that would load."""
         self.months.update(date[:7] for date in rows.column("bokforingsdatum"))
-        for name in ("verifikationsnummer", "fakturanummer", "avtal", "konto_text", "konto_nr"):
-            self.carried[f"med_{name}"] += sum(1 for value in rows.column(name) if value)
+        for key in SHARES:
+            if key.startswith("med_"):  # rows in which the column is filled in
+                self.carried[key] += sum(1 for value in rows.column(key.removeprefix("med_")) if value)
         self.carried["organisationsnummer"] += rows.column("leverantor_id_typ").count(ORGANISATIONSNUMMER)
         self.carried["dagsdatum"] += rows.column("datum_precision").count(DAY)
 
@@ -191,7 +192,7 @@ def validate_file(path: Path, profiles: dict[str, Profile], options: ReadOptions
     """The report on path; with converted, the rows that would load are written there as CSV in
     the specification's columns (personal numbers masked)."""
     report = ValidationReport(path)
-    writer = spec_csv_writer(converted) if converted is not None else None
+    writer = published_csv_writer(converted) if converted is not None else None
     try:
         report.reading = read_ledger(path, profiles, options)
         for batch in report.reading.batches():
