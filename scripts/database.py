@@ -33,10 +33,13 @@ def create_indexes(db: sqlite_utils.Database, table: Table) -> None:
     for columns in table.indexes:
         db.execute(f"CREATE INDEX IF NOT EXISTS [{index_name(table, columns)}] "
                    f"ON [{table.name}] ({', '.join(f'[{c}]' for c in columns)})")
+    if table.unique:
+        db.execute(f"CREATE UNIQUE INDEX IF NOT EXISTS [{index_name(table, table.unique)}] "
+                   f"ON [{table.name}] ({', '.join(table.unique)})")
 
 
 def drop_indexes(db: sqlite_utils.Database, table: Table) -> None:
-    for columns in table.indexes:
+    for columns in (*table.indexes, *((table.unique,) if table.unique else ())):
         db.execute(f"DROP INDEX IF EXISTS [{index_name(table, columns)}]")
 
 
@@ -73,9 +76,6 @@ def _create_tables(db: sqlite_utils.Database) -> None:
                 pk=table.pk[0] if len(table.pk) == 1 else table.pk,
             )
             create_indexes(db, table)
-            if table.unique:
-                db.execute(f"CREATE UNIQUE INDEX [{index_name(table, table.unique)}] "
-                           f"ON [{table.name}] ({', '.join(table.unique)})")
         _insert_direct_award_limits(db)
         db.conn.execute("INSERT INTO databasinfo VALUES ('schemaversion', ?)", [SCHEMA_VERSION])
 

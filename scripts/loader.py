@@ -8,33 +8,32 @@ and its provenance, or not at all.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import json
 import time
 from collections.abc import Callable
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import polars as pl
 import sqlite_utils
 
 from .database import create_indexes, drop_indexes, ledger_is_empty
 from .errors import FileRefused
 from .flags import build_flags
 from .profiles import Profile
-from .reading import BATCH_LINES, DEFAULT_MAX_REJECTED_SHARE, ReadOptions, Tally, read_ledger
+from .reading import DEFAULT_MAX_REJECTED_SHARE, ReadOptions, Tally, read_ledger
 from .records import ROW_COLUMNS
 from .schema import INVOICES, LEDGER, TABLES
+from .staging import Staging
 from .summaries import SUMMARIES, FileAggregates, batch_of_rows
 
 LOADED, SKIPPED, REFUSED = "inläst", "överhoppad", "vägrad"
 # The tables a first load writes most rows of: their indexes are built once after, not kept up
 # row by row (the summaries are added to many times over while a file streams past).
 _BULK_TABLES = (LEDGER, INVOICES, *(table for table in TABLES if table.name in {s.table for s in SUMMARIES}))
-_INSERT_ROW = (f"INSERT INTO leverantorsreskontra ({', '.join((*ROW_COLUMNS, 'kallfil_id', 'kallrad'))}) "
-               f"VALUES ({', '.join('?' * (len(ROW_COLUMNS) + 2))})")
 _INSERT_REJECTED = ("INSERT INTO avvisade_rader (kallfil_id, rad, kolumn, orsak, innehall) "
                     "VALUES (?, ?, ?, ?, ?)")
+_READ_BACK_ROWS = 50_000  # rows of a replaced file read back at a time
 # The columns that make two rows the same row, whatever file they came in.
 _ROW_IDENTITY = ", ".join(ROW_COLUMNS)
 
@@ -80,38 +79,25 @@ def load_file(db: sqlite_utils.Database, path: Path, profiles: dict[str, Profile
         if earlier and not options.replace:
             raise FileRefused(str(path), "en fil med samma namn men annat innehåll är redan "
                                          "inläst: ange --replace för att ersätta den")
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            with _fewer_garbage_collections():
-                result = _load_in_transaction(db, path, reading, options, earlier, progress)
-        except BaseException:
-            if conn.in_transaction:  # SQLite has already rolled back after some errors (a full disk)
+        with Staging(conn, (LEDGER.name, INVOICES.name)) as staging:
+            conn.execute("BEGIN")  # deferred: IMMEDIATE would lock the staging file too (see staging.py)
+            try:
+                result = _load_in_transaction(db, path, reading, options, earlier, staging, progress)
+            except BaseException:
+                if conn.in_transaction:  # SQLite has already rolled back after some errors (a full disk)
+                    conn.execute("ROLLBACK")
+                raise
+            if result.status == LOADED:
+                conn.execute("COMMIT")
+            else:
                 conn.execute("ROLLBACK")
-            raise
-        if result.status == LOADED:
-            conn.execute("COMMIT")
-        else:
-            conn.execute("ROLLBACK")
     except FileRefused as refused:
         result = FileResult(path, REFUSED, message=str(refused))
     result.seconds = time.perf_counter() - started
     return result
 
 
-@contextmanager
-def _fewer_garbage_collections():
-    """A load allocates millions of short-lived tuples and holds large dicts that have no
-    reference cycles; with the default thresholds the cycle collector rescans those dicts
-    thousands of times (a fifth of a million-row load). Reference counting still frees memory."""
-    thresholds = gc.get_threshold()
-    gc.set_threshold(200_000, 50, 1000)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*thresholds)
-
-
-def _load_in_transaction(db, path, reading, options, earlier, progress) -> FileResult:
+def _load_in_transaction(db, path, reading, options, earlier, staging, progress) -> FileResult:
     conn = db.conn
     touched = set()  # the buyers whose flags the load changes
     for file_id, _name, first, last, _sha in earlier:
@@ -131,12 +117,14 @@ def _load_in_transaction(db, path, reading, options, earlier, progress) -> FileR
          options.source, options.license, dt.datetime.now(dt.UTC).isoformat(timespec="seconds")],
     ).lastrowid
     result = FileResult(path, LOADED, unknown_columns=reading.unknown_columns)
-    aggregates = FileAggregates(conn, file_id)
-    _stream_into(conn, reading.batches(), file_id, result.tally, aggregates, progress)
+    aggregates = FileAggregates(conn, file_id, staging=staging)
+    _stream_into(conn, reading.batches(), file_id, last_before + 1, result.tally, aggregates, staging, progress)
     tally = result.tally
     refusal = tally.refusal(path, options.max_rejected_share)
     if refusal:
         raise refusal
+    aggregates.flush()  # its last partial invoices are staged
+    staging.copy()
     first, last = last_before + 1, last_before + tally.loaded
     if fresh:
         for table in _BULK_TABLES:
@@ -167,16 +155,19 @@ def _load_in_transaction(db, path, reading, options, earlier, progress) -> FileR
     return result
 
 
-def _stream_into(conn, batches, file_id: int, tally: Tally,
-                 aggregates: FileAggregates, progress=lambda n: None) -> None:
-    """Write batches (normalised rows and rejections) into schema's tables, counting them."""
+def _stream_into(conn, batches, file_id: int, first_id: int, tally: Tally, aggregates: FileAggregates,
+                 staging: Staging, progress=lambda n: None) -> None:
+    """Stage the rows of batches with their ids, and write their rejections, counting them."""
     for batch in batches:
         tally.count(batch)
-        conn.executemany(_INSERT_ROW, batch.rows.rows(file_id))
+        rows = batch.rows.frame
+        staging.add(LEDGER.name, rows.with_columns(id=pl.int_range(first_id, first_id + rows.height, dtype=pl.Int64),
+                                                   kallfil_id=pl.lit(file_id, dtype=pl.Int64)))
+        first_id += rows.height
         conn.executemany(_INSERT_REJECTED, [(file_id, r.line, r.column, r.reason, r.content)
                                            for r in batch.rejections])
         aggregates.add(batch.rows)
-        progress(len(batch.rows.lines) + len(batch.rejections))
+        progress(rows.height + len(batch.rejections) + batch.empty)
 
 
 def _remove_file(conn, file_id: int, first: int | None, last: int | None) -> set[str]:
@@ -186,7 +177,7 @@ def _remove_file(conn, file_id: int, first: int | None, last: int | None) -> set
     if first is not None and last is not None:
         rows = conn.execute(f"SELECT {_ROW_IDENTITY}, kallrad FROM leverantorsreskontra "
                             "WHERE id BETWEEN ? AND ?", [first, last])
-        while chunk := rows.fetchmany(BATCH_LINES):
+        while chunk := rows.fetchmany(_READ_BACK_ROWS):
             taken_back.add(batch_of_rows(chunk))
     taken_back.finish()
     if first is not None and last is not None:

@@ -9,12 +9,14 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from itertools import compress
 from pathlib import Path
+
+import polars as pl
 
 from .columns import MANDATORY_COLUMNS
 from .errors import FileRefused
 from .identifiers import mask_personal_numbers
+from .rawframes import RawBatch
 from .profiles import Profile, internal_id_publishers
 from .recognise import Recognised, recognise
 from .records import Batch, BatchNormaliser, FileContext
@@ -42,9 +44,8 @@ class Rejection:
 
 
 DEFAULT_MAX_REJECTED_SHARE = 0.05
-BATCH_LINES = 500  # small enough to stay in the CPU cache across column passes
 _QUOTED = re.compile(r"'[^']*'")  # the value in a reason, left out when reasons are counted
-_CREDIT_NOTE = frozenset({"credit", "kredit", "kreditfaktura"})
+_CREDIT_NOTE = ("credit", "kredit", "kreditfaktura")
 
 
 @dataclass
@@ -68,15 +69,16 @@ class Tally:
         return self.read - self.rejected - self.empty
 
     def count(self, batch: ReadBatch) -> None:
-        self.read += len(batch.rows.lines) + len(batch.rejections) + batch.empty
+        rows = batch.rows.frame
+        self.read += rows.height + len(batch.rejections) + batch.empty
         self.empty += batch.empty
-        self.masked += sum(batch.rows.column("maskerad"))
-        self.total_ore += sum(batch.rows.ore)
+        masked, total, credits = rows.select(
+            pl.col("maskerad").sum(), pl.col("ore").sum(),
+            credits=((pl.col("ore") > 0) & pl.col("faktura_typ").str.to_lowercase().is_in(_CREDIT_NOTE)).sum()).row(0)
+        self.masked += masked or 0
+        self.total_ore += total or 0
+        self.credits_positive += credits or 0
         self.currencies.update(batch.rows.currencies)
-        kinds = batch.rows.column("faktura_typ")
-        if any(kinds):  # most files have no invoice type
-            self.credits_positive += sum(1 for kind, ore in zip(kinds, batch.rows.ore)
-                                         if ore > 0 and kind.casefold() in _CREDIT_NOTE)
         for rejection in batch.rejections:
             self.rejected += 1
             self.not_in_kronor += rejection.column == "valuta"
@@ -136,27 +138,16 @@ class LedgerReading:
     def batches(self) -> Iterator[ReadBatch]:
         """Every data line after the header, normalised or rejected, a batch at a time."""
         candidate = self.recognised.candidate
-        header_at = self.recognised.header_location
-        joiner = candidate.label if self.source.format == "csv" else ";"
-        for locations, records in candidate.batches(BATCH_LINES):
-            if locations[0] <= header_at:  # the header and what stands above it
-                after = sum(1 for location in locations if location <= header_at)
-                locations, records = locations[after:], records[after:]
-            # A line of only delimiters or whitespace is empty (found without a loop in Python).
-            filled = list(map(bool, map(str.strip, map("".join, records))))
-            empty = len(records) - sum(filled)
-            if empty:
-                locations, records = list(compress(locations, filled)), list(compress(records, filled))
-            if records or empty:
-                yield self._batch(list(locations), records, candidate, joiner, empty)
+        for raw in candidate.frames(self.recognised.header_location, len(self.recognised.columns.header)):
+            yield self._batch(raw, candidate)
 
-    def _batch(self, lines, fields, candidate, joiner, empty: int) -> ReadBatch:
-        batch = self.normaliser(lines, fields)
+    def _batch(self, raw: RawBatch, candidate) -> ReadBatch:
+        batch = self.normaliser(raw)
         rejections = []
-        for line, values, column, reason in batch.rejected:
-            content, masked = mask_personal_numbers(joiner.join(values))
+        for line, published, column, reason in batch.rejected:
+            content, masked = mask_personal_numbers(published)
             rejections.append(Rejection(line, candidate.where(line), column, reason, content, masked))
-        return ReadBatch(batch, rejections, empty)
+        return ReadBatch(batch, rejections, raw.empty)
 
 
 def read_ledger(path: Path, profiles: dict[str, Profile], options: ReadOptions) -> LedgerReading:
@@ -181,5 +172,6 @@ def read_ledger(path: Path, profiles: dict[str, Profile], options: ReadOptions) 
     supplied = {"kopare_id": context.buyer_id, "kopare": context.buyer_name,
                 "bokforingsdatum": period}
     missing = [c for c in MANDATORY_COLUMNS if c not in positions and not supplied.get(c)]
-    normaliser = BatchNormaliser(recognised.columns, context, public_bodies())
+    joiner = recognised.candidate.label if source.format == "csv" else ";"
+    normaliser = BatchNormaliser(recognised.columns, context, public_bodies(), joiner)
     return LedgerReading(source, recognised, context, missing, normaliser)

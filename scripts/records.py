@@ -1,23 +1,26 @@
-"""Published lines in, normalised ledger rows out (or the reason each line was rejected).
+"""Published records in, normalised ledger rows out (or the reason each record was rejected).
 
-This is the loader's hot path (millions of lines), so it works on batches of lines, column by
-column: most columns repeat (buyers, suppliers, accounts, dates, departments), so each distinct
-value is normalised once and then looked up for the whole column in C (`map` over a dict);
-the columns that do not repeat (amounts, invoice and voucher numbers) are checked for the
-whole batch with one regular expression and handled value by value only where it matches.
+This is the loader's hot path (millions of records), so it works on Polars frames of a batch of
+records, column by column, with no Python per row. The rules for a value (identifiers,
+personal numbers, dates, accounts, odd amounts) are Python functions, shared with the
+validator; most columns repeat (buyers, suppliers, accounts, dates, departments), so a rule
+runs once per distinct value and Polars joins its result onto every row holding it. The
+columns that do not repeat (amounts, invoice and voucher numbers) are checked by Polars
+expressions, and a rule runs only on the values they single out.
 """
 
 from __future__ import annotations
 
-import re
 from collections import Counter
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from itertools import compress, repeat
-from operator import itemgetter
+
+import polars as pl
 
 from . import identifiers as ids
 from .columns import SPEC_COLUMNS, ColumnMap
+from .rawframes import CONTENT, ERROR, LINE, WHITESPACE, RawBatch
+from .rawframes import field as raw_field
 from .register import Register
 from .values import DAY, MONTH, parse_amount, parse_date, repair_invoice_number, split_account
 
@@ -26,15 +29,16 @@ ROW_COLUMNS = (*SPEC_COLUMNS, "faktura_typ", "leverantor_id_typ", "leverantor_ny
                "datum_precision", "maskerad")
 _KEYED_BY_ID = (ids.ORGANISATIONSNUMMER, ids.FOREIGN_VAT)
 SEK = "SEK"
-_MEANS_SEK = frozenset({"", "sek", "kr"})
+_MEANS_SEK = ("", "sek", "kr")
 _MONTH_WORDS = frozenset({"manad", "månad"})  # datum_precision of a date that is only its month
 _CACHE_LIMIT = 100_000  # distinct values kept per column, so memory stays flat on any file
-_PLAIN_AMOUNTS = re.compile(r"-?[0-9]+(?:\.[0-9]{1,2})?(?:\n-?[0-9]+(?:\.[0-9]{1,2})?)*")
-# Anything in a column of numbers that needs a closer look: padding, a spreadsheet's float or
+_PLAIN_AMOUNT = r"^-?[0-9]+(?:[.,][0-9]{1,2})?$"
+# A number (invoice, voucher) that needs a closer look: padding, a spreadsheet's float or
 # exponent, a lone dash, or ten digits in a row (perhaps a personnummer).
-_NUMBERS_NEED_WORK = re.compile(
-    r"(?:^|\x1f)\s|\s(?:\x1f|$)|\.0+(?:\x1f|$)|[eE]\+?[0-9]|(?:^|\x1f)[-–]+(?:\x1f|$)"
-    r"|[0-9]{6}[-+ ]?[0-9]{4}")
+_BLANK = f"[{WHITESPACE}]"
+_NUMBER_NEEDS_WORK = rf"^{_BLANK}|{_BLANK}$|\.|^[-–]+$|[eE]\+?[0-9]|[0-9]{{6}}[-+ ]?[0-9]{{4}}"
+_FREE_TEXT = ("forvaltning", "grund", "avtal", "kommun_id", "s_kod_nr", "faktura_typ")
+_SUM_ROW = "summeringsrad: beloppet är summan av filens rader"
 
 
 class Rejected(Exception):
@@ -57,33 +61,26 @@ class FileContext:
 
 @dataclass
 class Batch:
-    """Normalised rows of consecutive lines, column by column, and the lines rejected."""
+    """Normalised rows of a batch of records (ROW_COLUMNS, then kallrad and ore: the amount in
+    öre, exact), and the records rejected: (line, fields as published joined, column, reason)."""
 
-    columns: list[Sequence]  # one sequence per ROW_COLUMNS entry
-    lines: list[int]  # the source line of each row
-    ore: list[int]  # nettobelopp in öre, exact
-    rejected: list[tuple[int, list[str], str, str]] = field(default_factory=list)
-    # (line, fields as published, column, reason)
+    frame: pl.DataFrame
+    rejected: list[tuple[int, str, str, str]] = field(default_factory=list)
     currencies: Counter = field(default_factory=Counter)  # (currency, "rader"|"ore") -> total
 
-    def column(self, name: str) -> Sequence:
-        return self.columns[ROW_COLUMNS.index(name)]
-
-    def rows(self, file_id: int) -> list[tuple]:
-        """Tuples in ROW_COLUMNS order, then kallfil_id and kallrad."""
-        return list(zip(*self.columns, repeat(file_id, len(self.lines)), self.lines))
+    def __len__(self) -> int:
+        return self.frame.height
 
 
-_FAILED = ("",) * 5  # stands in for a failed value until its line is dropped
+@dataclass(frozen=True)
+class _Rule:
+    """A rule applied once per distinct key: its name, what it gives (column -> type; a column
+    ending in _masked counts the personal numbers it masked), and the rule itself (key parts
+    in, a tuple of outputs out, or Rejected)."""
 
-
-class _Failure:
-    """A cached value that rejects every line holding it."""
-
-    __slots__ = ("column", "reason")
-
-    def __init__(self, column: str, reason: str):
-        self.column, self.reason = column, reason
+    name: str
+    outputs: dict[str, pl.DataType]
+    compute: Callable[..., tuple]
 
 
 def clean_text(text: str) -> tuple[str, int]:
@@ -95,187 +92,175 @@ def _clean_number(text: str) -> tuple[str, int]:
     return clean_text(repair_invoice_number(text))
 
 
-class BatchNormaliser:
-    """Turns batches of published lines into Batches; one per file, caches shared by batches."""
+def _amount(text: str) -> tuple[float]:
+    if not text.strip():
+        raise Rejected("nettobelopp", "belopp saknas")
+    try:
+        return (parse_amount(text),)
+    except ValueError as error:
+        raise Rejected("nettobelopp", str(error)) from None
 
-    def __init__(self, columns: ColumnMap, context: FileContext, register: Register):
-        self.width = len(columns.header)
+
+_S, _I, _F = pl.String(), pl.Int64(), pl.Float64()
+
+
+class BatchNormaliser:
+    """Turns RawBatches into Batches; one per file, caches shared by batches."""
+
+    def __init__(self, columns: ColumnMap, context: FileContext, register: Register, joiner: str = ";"):
         self.positions = columns.positions
+        self.width = len(columns.header)
         self.context = context
         self.register = register
+        self.joiner = joiner  # between the fields of a rejected record, as it is shown
         # (buyer id, name) as published whose id fails its check -> the register's id, or None
         self.bad_buyer_ids: dict[tuple[str, str], str | None] = {}
         self.bad_buyer_id_rows: Counter = Counter()
         self.period_date = f"{context.period}-01" if context.period else None
         self.caches: dict[str, dict] = {}
-        self.failing: dict[str, set] = {}  # per cache, the keys that reject a line
-        self.masking: dict[str, set] = {}  # per cache, the keys whose value masked something
         self.amounts_seen = 0  # öre of the rows so far, to recognise a trailing sum row
-
-    def __call__(self, lines: list[int], lines_fields: list[list[str]]) -> Batch:
-        original = list(lines_fields)  # as published, for rejected lines
-        failed: dict[int, tuple[str, str]] = {}  # index -> (column, reason), first check wins
-        if set(map(len, lines_fields)) != {self.width}:
-            for index, fields in enumerate(lines_fields):
-                if len(fields) == self.width:
-                    continue
-                if len(fields) > self.width and not any(f.strip() for f in fields[self.width:]):
-                    lines_fields[index] = fields[: self.width]  # an empty trailing column
-                else:
-                    lines_fields[index] = [""] * self.width  # read as empty, rejected below
-                    failed[index] = ("", f"fel antal fält: väntade {self.width}, fick {len(fields)}")
-        count = len(lines_fields)
-        empty = ("",) * count
-        by_column = list(zip(*lines_fields)) if count else [empty] * self.width  # in one pass, in C
-
-        def source(name: str) -> Sequence[str]:
-            position = self.positions.get(name)
-            return empty if position is None else by_column[position]
-
-        amounts = self._amounts(source("nettobelopp"), failed)
-        ore = [round(a * 100) for a in amounts]
-        currencies = self._currencies(source("valuta"), ore, failed)
-        buyer_keys = list(zip(source("kopare_id"), source("kopare")))
-        buyer_failed: dict[int, tuple[str, str]] = {}  # noted after the supplier's: see _rejections
-        buyers = self._mapped("buyer", buyer_keys, self._buyer, buyer_failed)
-        if self.bad_buyer_ids:
-            self.bad_buyer_id_rows.update(k for k in buyer_keys if k in self.bad_buyer_ids)
-        mapped = {
-            "supplier": self._mapped("supplier", self._supplier_keys(source, buyers[0]),
-                                     self._supplier, failed),
-            "buyer": buyers,
-            "date": self._mapped("date", self._date_keys(source), self._date, failed),
-            "account": self._mapped("account", list(zip(source("konto_nr"), source("konto_text"))),
-                                    self._account, failed),
-            **{name: self._mapped(name, source(name), clean_text, failed)
-               for name in ("forvaltning", "grund", "avtal", "kommun_id", "s_kod_nr", "faktura_typ")},
-            "fakturanummer": self._numbers(source("fakturanummer")),
-            "verifikationsnummer": self._numbers(source("verifikationsnummer")),
+        self.rules = {
+            "buyer": _Rule("buyer", {"b_id": _S, "b_name": _S, "b_masked": _I}, self._buyer),
+            "supplier": _Rule("supplier", {"s_label": _S, "s_id": _S, "s_type": _S, "s_key": _S, "s_masked": _I},
+                              self._supplier),
+            "date": _Rule("date", {"d_date": _S, "d_precision": _S}, self._date),
+            "account": _Rule("account", {"a_nr": _S, "a_text": _S, "a_masked": _I}, self._account),
+            "amount": _Rule("amount", {"a_amount": _F}, _amount),
+            **{name: _Rule(name, {f"t_{name}": _S, f"t_{name}_masked": _I}, clean_text) for name in _FREE_TEXT},
+            **{name: _Rule(name, {f"n_{name}": _S, f"n_{name}_masked": _I}, _clean_number)
+               for name in ("fakturanummer", "verifikationsnummer")},
         }
-        for index, failure in buyer_failed.items():
-            failed.setdefault(index, failure)
-        rejected = self._rejections(lines, original, failed, ore)
-        if failed:
-            keep = [i not in failed for i in range(count)]
-            mapped = {name: (list(compress(values, keep)), has_masked)
-                      for name, (values, has_masked) in mapped.items()}
-            amounts, ore = list(compress(amounts, keep)), list(compress(ore, keep))
-            lines = list(compress(lines, keep))
-        self.amounts_seen += sum(ore)
 
-        def pick(name: str, index: int) -> list:
-            return list(map(itemgetter(index), mapped[name][0]))
+    def source(self, name: str) -> pl.Expr:
+        position = self.positions.get(name)
+        return pl.lit("", dtype=pl.String) if position is None else pl.col(raw_field(position))
 
-        masked_flags = [pick(name, -1) for name, (_, has_masked) in mapped.items() if has_masked]
-        masked = ([1 if any(t) else 0 for t in zip(*masked_flags)] if masked_flags
-                  else [0] * len(lines))
-        municipality = pick("kommun_id", 0)
-        default_municipality = self.context.municipality or ""
-        if default_municipality and "" in municipality:
-            municipality = [m or default_municipality for m in municipality]
-        columns = [
-            pick("buyer", 0), pick("buyer", 1), pick("verifikationsnummer", 0), pick("supplier", 0),
-            pick("supplier", 1), pick("account", 0), pick("account", 1), pick("date", 0),
-            pick("forvaltning", 0), pick("fakturanummer", 0), amounts, pick("grund", 0),
-            pick("avtal", 0), municipality, pick("s_kod_nr", 0), pick("faktura_typ", 0),
-            pick("supplier", 2), pick("supplier", 3), pick("date", 1), masked,
-        ]
-        return Batch(columns, lines, ore, rejected, currencies)
+    def __call__(self, raw: RawBatch) -> Batch:
+        frame = raw.frame
+        if not frame.height:
+            return Batch(pl.DataFrame(schema=ROW_SCHEMA))
+        amount_text = self.source("nettobelopp")
+        plain = amount_text.str.contains(_PLAIN_AMOUNT)
+        frame = frame.with_columns(plain=plain)
+        frame = self._apply(frame, self.rules["amount"], [amount_text], where=~pl.col("plain"))
+        frame = frame.with_columns(
+            amount=pl.when(pl.col("plain")).then(amount_text.str.replace(",", ".", literal=True).cast(pl.Float64))
+            .otherwise(pl.col("a_amount").fill_null(0.0)))
+        frame = frame.with_columns(ore=(pl.col("amount") * 100).round(0).cast(pl.Int64))
+        frame, currencies = self._currencies(frame)
+        frame = self._apply(frame, self.rules["buyer"], [self.source("kopare_id"), self.source("kopare")])
+        if self.bad_buyer_ids:
+            self._count_bad_buyer_ids(frame)
+        internal = self.context.internal_id_buyers
+        frame = self._apply(frame, self.rules["supplier"], [
+            self.source("leverantor"), self.source("leverantor_id"),
+            pl.col("b_id").is_in(list(internal)) if internal else pl.lit(False)])
+        date_keys = [self.source("bokforingsdatum")]
+        if "datum_precision" in self.positions:  # a file Open Up published
+            date_keys.append(self.source("datum_precision"))
+        frame = self._apply(frame, self.rules["date"], date_keys)
+        frame = self._apply(frame, self.rules["account"], [self.source("konto_nr"), self.source("konto_text")])
+        for name in _FREE_TEXT:
+            frame = self._apply(frame, self.rules[name], [self.source(name)])
+        for name in ("fakturanummer", "verifikationsnummer"):
+            frame = self._apply(frame, self.rules[name], [self.source(name)],
+                                where=self.source(name).str.contains(_NUMBER_NEEDS_WORK))
+        frame = self._failures(frame)
+        rejected = self._rejections(frame)
+        rows = frame.filter(pl.col("failure").is_null())
+        self.amounts_seen += rows["ore"].sum()
+        return Batch(rows.select(self._row_columns()), rejected, currencies)
 
-    @staticmethod
-    def _currencies(column: Sequence[str], ore: list[int], failed: dict[int, tuple[str, str]]) -> Counter:
+    def _apply(self, frame: pl.DataFrame, rule: _Rule, keys: list[pl.Expr],
+               where: pl.Expr | None = None) -> pl.DataFrame:
+        """frame with rule's outputs (null where `where` is false) and its rejection reason
+        (f"{name}!"), computed once per distinct key."""
+        names = [f"{rule.name}:{i}" for i in range(len(keys))]
+        keyed = frame.select(LINE, *(key.alias(name) for name, key in zip(names, keys)),  # LINE: a key
+                             *([where.alias("where")] if where is not None else []))  # that is a literal is as long
+        distinct = (keyed.filter("where") if where is not None else keyed).select(names).unique()
+        cache = self.caches.setdefault(rule.name, {})
+        if len(cache) + distinct.height > _CACHE_LIMIT:
+            cache.clear()
+        empty = (None,) * len(rule.outputs)
+        results = []
+        for key in distinct.iter_rows():
+            value = cache.get(key)
+            if value is None:
+                try:
+                    value = (*rule.compute(*key), None)
+                except Rejected as rejected:
+                    value = (*empty, rejected.reason)
+                cache[key] = value
+            results.append((*key, *value))
+        schema = {**dict(zip(names, keyed.select(names).schema.values())), **rule.outputs, f"{rule.name}!": _S}
+        mapping = pl.DataFrame(results, schema=schema, orient="row")
+        # Joined on the keys alone (their order kept, one match each) and set beside the frame's
+        # columns, which are not copied.
+        outputs = keyed.select(names).join(mapping, on=names, how="left", maintain_order="left", nulls_equal=True)
+        return frame.hstack(outputs.drop(names).get_columns())
+
+    def _currencies(self, frame: pl.DataFrame) -> tuple[pl.DataFrame, Counter]:
         """Rows and öre per currency; a row not in kronor is rejected, so no total mixes them."""
         totals: Counter = Counter()
-        if not any(column):
-            totals[SEK, "rader"], totals[SEK, "ore"] = len(ore), sum(ore)
-            return totals
-        for index, (value, amount) in enumerate(zip(column, ore)):
-            currency = SEK if value.strip().casefold() in _MEANS_SEK else value.strip().upper()
-            totals[currency, "rader"] += 1
-            totals[currency, "ore"] += amount
-            if currency != SEK:
-                failed.setdefault(index, ("valuta", f"beloppet är i {currency}, inte i kronor: "
-                                                    "räknas inte in i några summor"))
-        return totals
+        if "valuta" not in self.positions or not frame.select((self.source("valuta") != "").any()).item():
+            totals[SEK, "rader"], totals[SEK, "ore"] = frame.height, frame["ore"].sum()
+            return frame.with_columns(**{"valuta!": pl.lit(None, pl.String)}), totals
+        given = self.source("valuta").str.strip_chars(WHITESPACE)
+        frame = frame.with_columns(currency=pl.when(given.str.to_lowercase().is_in(_MEANS_SEK)).then(pl.lit(SEK))
+                                   .otherwise(given.str.to_uppercase()))
+        for currency, rows, ore in frame.group_by("currency").agg(pl.len(), pl.col("ore").sum()).iter_rows():
+            totals[currency, "rader"], totals[currency, "ore"] = rows, ore
+        return frame.with_columns(**{"valuta!": pl.when(pl.col("currency") != SEK).then(pl.format(
+            "beloppet är i {}, inte i kronor: räknas inte in i några summor", pl.col("currency")))}), totals
 
-    def _supplier_keys(self, source: Callable[[str], Sequence[str]], buyers: list[tuple]) -> list[tuple]:
-        """(name, id, whether the id is the buyer's own number) per row: a publisher's rule for
-        its supplier numbers applies to its own rows only."""
-        names, raw_ids = source("leverantor"), source("leverantor_id")
-        internal = self.context.internal_id_buyers
-        if not internal.intersection(b[0] for b in buyers):
-            return list(zip(names, raw_ids, repeat(False)))
-        return [(n, i, b[0] in internal) for n, i, b in zip(names, raw_ids, buyers)]
+    def _count_bad_buyer_ids(self, frame: pl.DataFrame) -> None:
+        counts = frame.group_by(self.source("kopare_id").alias("id"), self.source("kopare").alias("name")).len()
+        for given, name, rows in counts.iter_rows():
+            if (given, name) in self.bad_buyer_ids:
+                self.bad_buyer_id_rows[given, name] += rows
 
-    def _mapped(self, name: str, keys: Sequence[Hashable], compute: Callable,
-                failed: dict[int, tuple[str, str]]) -> tuple[list[tuple], bool]:
-        """compute(key) for every key, once per distinct key; failures noted by line.
+    def _failures(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """The first reason a record is rejected for (in the order the checks are made), and
+        its column; a record without a supplier whose amount sums the rows before it is the
+        file's sum row."""
+        checks = ((ERROR, ""), ("amount!", "nettobelopp"), ("valuta!", "valuta"), ("supplier!", "leverantor"),
+                  ("date!", "bokforingsdatum"), ("buyer!", "kopare_id"))
+        reason = pl.coalesce(*(pl.col(name) for name, _ in checks))
+        column = pl.when(pl.col(checks[0][0]).is_not_null()).then(pl.lit(checks[0][1]))
+        for name, label in checks[1:]:
+            column = column.when(pl.col(name).is_not_null()).then(pl.lit(label))
+        frame = frame.with_columns(failure=reason, failure_column=column)
+        kept_ore = pl.when(pl.col("failure").is_null()).then(pl.col("ore")).otherwise(0)
+        before = self.amounts_seen + kept_ore.cum_sum() - kept_ore
+        sum_row = ((pl.col("failure_column") == "leverantor") & pl.col("failure").str.starts_with("leverantör saknas")
+                   & (before != 0) & (pl.col("ore") == before))
+        return frame.with_columns(failure=pl.when(sum_row).then(pl.lit(_SUM_ROW)).otherwise(pl.col("failure")))
 
-        Values are tuples whose last item counts what was masked; returns them and whether
-        any of them masked anything."""
-        cache = self.caches.setdefault(name, {})
-        distinct = set(keys)
-        missing = distinct.difference(cache)
-        if len(cache) + len(missing) > _CACHE_LIMIT:
-            cache.clear()
-            missing = distinct
-        failing = self.failing.setdefault(name, set())
-        masking = self.masking.setdefault(name, set())
-        for key in missing:
-            try:
-                value = compute(*key) if isinstance(key, tuple) else compute(key)
-                if value[-1]:
-                    masking.add(key)
-            except Rejected as rejected:
-                value = _Failure(rejected.column, rejected.reason)
-                failing.add(key)
-            cache[key] = value
-        values = list(map(cache.__getitem__, keys))
-        if failing and not failing.isdisjoint(distinct):
-            for index, value in enumerate(values):
-                if value.__class__ is _Failure:
-                    failed.setdefault(index, (value.column, value.reason))
-                    values[index] = _FAILED
-        return values, bool(masking) and not masking.isdisjoint(distinct)
+    def _rejections(self, frame: pl.DataFrame) -> list[tuple[int, str, str, str]]:
+        failed = frame.filter(pl.col("failure").is_not_null())
+        if not failed.height:
+            return []
+        published = pl.concat_str([pl.col(raw_field(i)) for i in range(self.width)], separator=self.joiner)
+        return failed.select(LINE, pl.coalesce(CONTENT, published), "failure_column", "failure").rows()
 
-    def _amounts(self, column: Sequence[str], failed: dict[int, tuple[str, str]]) -> list[float]:
-        joined = "\n".join(column)
-        if _PLAIN_AMOUNTS.fullmatch(joined):
-            return list(map(float, column))
-        if "," in joined and "." not in joined and " " not in joined:
-            dotted = joined.replace(",", ".")
-            if _PLAIN_AMOUNTS.fullmatch(dotted):
-                return list(map(float, dotted.split("\n")))
-        amounts = []
-        for index, text in enumerate(column):
-            try:
-                if not text.strip():
-                    raise ValueError("belopp saknas")
-                amounts.append(parse_amount(text))
-            except ValueError as error:
-                amounts.append(0.0)
-                failed.setdefault(index, ("nettobelopp", str(error)))
-        return amounts
-
-    @staticmethod
-    def _numbers(column: Sequence[str]) -> tuple[Sequence, bool]:
-        joined = "\x1f".join(column)
-        if (not (" " in joined or "." in joined or "-" in joined or "–" in joined)
-                and (max(map(len, column), default=0) < 10 or not _NUMBERS_NEED_WORK.search(joined))):
-            return [(value,) for value in column], False
-        values = list(map(_clean_number, column))
-        return values, any(masked for _, masked in values)
-
-    def _rejections(self, lines, lines_fields, failed, ore) -> list[tuple[int, list[str], str, str]]:
-        rejected = []
-        for index in sorted(failed):
-            column, reason = failed[index]
-            if column == "leverantor" and reason.startswith("leverantör saknas"):
-                before = self.amounts_seen + sum(o for i, o in enumerate(ore[:index]) if i not in failed)
-                if before and ore[index] == before:
-                    reason = "summeringsrad: beloppet är summan av filens rader"
-            rejected.append((lines[index], lines_fields[index], column, reason))
-        return rejected
+    def _row_columns(self) -> list[pl.Expr]:
+        municipality = pl.col("t_kommun_id")
+        if self.context.municipality:
+            municipality = pl.when(municipality == "").then(pl.lit(self.context.municipality)).otherwise(municipality)
+        number = {name: pl.coalesce(f"n_{name}", self.source(name)) for name in ("fakturanummer", "verifikationsnummer")}
+        masked = pl.sum_horizontal(pl.col(r"^.*_masked$").fill_null(0)) > 0
+        return [pl.col("b_id").alias("kopare_id"), pl.col("b_name").alias("kopare"),
+                number["verifikationsnummer"].alias("verifikationsnummer"), pl.col("s_label").alias("leverantor"),
+                pl.col("s_id").alias("leverantor_id"), pl.col("a_nr").alias("konto_nr"),
+                pl.col("a_text").alias("konto_text"), pl.col("d_date").alias("bokforingsdatum"),
+                pl.col("t_forvaltning").alias("forvaltning"), number["fakturanummer"].alias("fakturanummer"),
+                pl.col("amount").alias("nettobelopp"), pl.col("t_grund").alias("grund"),
+                pl.col("t_avtal").alias("avtal"), municipality.alias("kommun_id"),
+                pl.col("t_s_kod_nr").alias("s_kod_nr"), pl.col("t_faktura_typ").alias("faktura_typ"),
+                pl.col("s_type").alias("leverantor_id_typ"), pl.col("s_key").alias("leverantor_nyckel"),
+                pl.col("d_precision").alias("datum_precision"), masked.cast(pl.Int64).alias("maskerad"),
+                pl.col(LINE).alias("kallrad"), pl.col("ore")]
 
     @staticmethod
     def _supplier(name: str, raw_id: str, internal_ids: bool) -> tuple:
@@ -306,24 +291,18 @@ class BatchNormaliser:
         clean, masked = clean_text(name)
         return (number, clean or (self.context.buyer_name or ""), masked)
 
-    def _date_keys(self, source: Callable[[str], Sequence[str]]) -> Sequence:
-        """The dates, with the precision the file gives (a file Open Up published) if it does."""
-        if "datum_precision" not in self.positions:
-            return source("bokforingsdatum")
-        return list(zip(source("bokforingsdatum"), source("datum_precision")))
-
-    def _date(self, text: str, precision_given: str = "") -> tuple[str, str, int]:
+    def _date(self, text: str, precision_given: str = "") -> tuple[str, str]:
         if text.strip():
             try:
                 date, precision = parse_date(text)
                 given = precision_given.strip().casefold()  # as Open Up publishes it, if it does
                 if given in _MONTH_WORDS or (self.context.month_on_first and date.endswith("-01") and given != DAY):
                     date, precision = f"{date[:7]}-01", MONTH
-                return (date, precision, 0)
+                return (date, precision)
             except ValueError as error:
                 raise Rejected("bokforingsdatum", str(error)) from None
         if self.period_date:
-            return (self.period_date, MONTH, 0)
+            return (self.period_date, MONTH)
         raise Rejected("bokforingsdatum", "datum saknas, och ingen månad i filnamnet eller --period")
 
     @staticmethod
@@ -338,3 +317,7 @@ class BatchNormaliser:
 def _organisation_number(text: str) -> str | None:
     kind, value = ids.classify_supplier_id(text)
     return value if kind == ids.ORGANISATIONSNUMMER else None
+
+
+ROW_SCHEMA = {**{name: pl.String for name in ROW_COLUMNS}, "nettobelopp": pl.Float64, "maskerad": pl.Int64,
+               "kallrad": pl.Int64, "ore": pl.Int64}

@@ -21,10 +21,12 @@ import ijson
 from charset_normalizer import from_bytes
 
 from .errors import FileRefused
+from .rawframes import RawBatch, csv_frames, from_records, reads_lines_itself
 
 Row = tuple[int, list[str]]  # (line, sheet row or object number; the fields as text)
 Rows = tuple[Sequence[int], list[list[str]]]  # consecutive rows: their locations and their fields
 
+RECORDS_PER_BATCH = 50_000  # records read by Python made into one frame
 _HEAD_BYTES = 64 * 1024
 _CHUNK = 1024 * 1024
 _DELIMITERS = (";", ",", "\t")
@@ -48,16 +50,30 @@ class Candidate:
     where: Callable[[int], int | str]  # a location as shown in messages
     # The same rows, `size` at a time; by default gathered from rows()
     batches: Callable[[int], Iterator[Rows]] | None = None
+    joiner: str = ";"  # between the fields of a record, as it is shown
+    # The records after the header (its location) as frames of the header's width; by default
+    # made from batches()
+    frames: Callable[[int, int], Iterator[RawBatch]] | None = None
 
     def __post_init__(self):
         if self.batches is None:
             self.batches = self._gathered
+        if self.frames is None:
+            self.frames = self._framed
 
     def _gathered(self, size: int) -> Iterator[Rows]:
         rows = self.rows()
         while chunk := list(islice(rows, size)):
             locations, fields = zip(*chunk)
             yield locations, list(fields)
+
+    def _framed(self, header_at: int, width: int) -> Iterator[RawBatch]:
+        for locations, records in self.batches(RECORDS_PER_BATCH):
+            if locations[0] <= header_at:  # the header and what stands above it
+                after = sum(1 for location in locations if location <= header_at)
+                locations, records = locations[after:], records[after:]
+            if records:
+                yield from_records(locations, records, width, self.joiner)
 
 
 @dataclass
@@ -69,11 +85,21 @@ class Source:
     candidates: list[Candidate]
 
 
-def _hash_and_check_utf8(path: Path) -> tuple[str, bool]:
+@dataclass
+class _Bytes:
+    sha256: str
+    utf8: bool  # valid UTF-8
+    bare_carriage_returns: bool  # a \r not before \n: a line end the csv module alone reads as one
+
+
+def _hash_and_check_utf8(path: Path) -> _Bytes:
     digest, decoder, valid = hashlib.sha256(), codecs.getincrementaldecoder("utf-8")(), True
+    bare, last = 0, b""
     with path.open("rb") as handle:
         while chunk := handle.read(_CHUNK):
             digest.update(chunk)
+            bare += chunk.count(b"\r") - chunk.count(b"\r\n") - (last == b"\r" and chunk[:1] == b"\n")
+            last = chunk[-1:]
             if valid:
                 try:
                     decoder.decode(chunk)
@@ -84,7 +110,7 @@ def _hash_and_check_utf8(path: Path) -> tuple[str, bool]:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             valid = False
-    return digest.hexdigest(), valid
+    return _Bytes(digest.hexdigest(), valid, bare > 0)
 
 
 def _text_encoding(path: Path, head: bytes, utf8_valid: bool) -> str:
@@ -120,19 +146,21 @@ def open_source(path: Path) -> Source:
         head = handle.read(_HEAD_BYTES)
     if not head.strip():
         raise FileRefused(str(path), "filen är tom")
-    sha256, utf8_valid = _hash_and_check_utf8(path)
+    read = _hash_and_check_utf8(path)
+    sha256 = read.sha256
     if head.startswith(b"PK\x03\x04") or path.suffix.casefold() in (".xlsx", ".xlsm"):
         return Source(path, "xlsx", sha256, None, _xlsx_candidates(path))
-    encoding = _text_encoding(path, head, utf8_valid)
+    encoding = _text_encoding(path, head, read.utf8)
     text = head.decode(encoding, errors="replace")
     _refuse_markup_and_binary(path, text)
     if text.lstrip("\ufeff \r\n\t").startswith(("[", "{")):
         return Source(path, "json", sha256, encoding, [_json_candidate(path, encoding)])
+    lines_split_by_polars = reads_lines_itself(encoding, read.bare_carriage_returns)
     return Source(path, "csv", sha256, encoding,
-                  [_csv_candidate(path, encoding, d) for d in _DELIMITERS])
+                  [_csv_candidate(path, encoding, d, lines_split_by_polars) for d in _DELIMITERS])
 
 
-def _csv_candidate(path: Path, encoding: str, delimiter: str) -> Candidate:
+def _csv_candidate(path: Path, encoding: str, delimiter: str, lines_split_by_polars: bool) -> Candidate:
     def rows() -> Iterator[Row]:
         with path.open(encoding=encoding, newline="", errors="strict") as handle:
             reader = csv.reader(handle, delimiter=delimiter, strict=True)
@@ -169,7 +197,11 @@ def _csv_candidate(path: Path, encoding: str, delimiter: str) -> Candidate:
                     yield _record_lines(records, start, read_to), records
                 start = read_to + 1
 
-    return Candidate(delimiter, rows, lambda line: line, batches)
+    def frames(header_at: int, width: int) -> Iterator[RawBatch]:
+        return csv_frames(path, encoding, delimiter, header_at, width)
+
+    return Candidate(delimiter, rows, lambda line: line, batches, delimiter,
+                     frames if lines_split_by_polars else None)
 
 
 def _gathered_from(rows: Iterator[Row], start: int) -> Iterator[Rows]:

@@ -17,26 +17,22 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import sqlite3
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
-# Polars allocates through jemalloc, which as Polars sets it up keeps freed pages for 0.5-1 s
-# (some 50 MiB more at the peak of a load). A background thread handing them back after 0.2 s
-# keeps the load within its memory bound; handing them back at once made folding twice as
-# slow. Read when Polars loads; Polars keeps it after its own settings.
-os.environ.setdefault("_RJEM_MALLOC_CONF", "background_thread:true,dirty_decay_ms:200,muzzy_decay_ms:0")
+import numpy as np
 import polars as pl
 
 from .identifiers import buyer_kind
 from .periods import LAST_COVERED_DAY
 from .places import coordinates
-from .records import ROW_COLUMNS, Batch
+from .records import ROW_COLUMNS, ROW_SCHEMA, Batch
+from .staging import Staging
 from .values import swedish_number
 
 _CHUNK_ROWS = 25_000  # rows gathered before Polars folds them into partial totals
 _OPEN_TOTALS = 200_000  # summary keys kept in memory before they are written
-_OPEN_INVOICES = 100_000  # partial invoice rows kept; beyond, all but the newest half are written
 _KEPT_PARTIALS = 8  # partial totals of a summary kept before they are combined into one
 _WRITTEN_ROWS = 10_000  # rows turned into Python tuples at a time when totals are written
 _FILLED_COLUMNS = ("verifikationsnummer", "leverantor_id", "konto_nr", "konto_text", "forvaltning",
@@ -178,6 +174,9 @@ INVOICES = Summary("fakturor", ("kopare_id", "leverantor_nyckel", "fakturanyckel
 _INVOICE_KEY = (pl.when(_filled("fakturanummer") == 1).then(pl.col("fakturanummer"))
                 .when(_filled("verifikationsnummer") == 1).then(pl.col("verifikationsnummer"))
                 .otherwise(pl.format("rad:{}", pl.col("kallrad"))))
+# An invoice's rows may stand in several chunks. A chunk's invoices whose key the file has not
+# had are new: they are staged in bulk. The others (few: invoices whose rows are far apart, and
+# the filter's false alarms) are added to the invoice already there, after the staged ones.
 _UPSERT_INVOICES = """INSERT INTO fakturor (kopare_id, leverantor_nyckel, fakturanyckel,
         verifikationsnummer, fakturanummer, bokforingsdatum, datum_precision, ar, summa, konteringar,
         har_avtal, forsta_kallrad, kallfil_id)
@@ -192,6 +191,27 @@ _UPSERT_INVOICES = """INSERT INTO fakturor (kopare_id, leverantor_nyckel, faktur
         bokforingsdatum = min(bokforingsdatum, excluded.bokforingsdatum)"""
 
 
+class _SeenKeys:
+    """The keys a file has had, as a Bloom filter (8 MiB, whatever the file): a key it answers
+    False for is certainly new; True is wrong for about 1 key in 400 at 3 million keys."""
+
+    _BITS = 1 << 26
+
+    def __init__(self):
+        self.bits = np.zeros(self._BITS // 8, dtype=np.uint8)
+
+    def add(self, hashes: np.ndarray) -> np.ndarray:
+        """Add keys (64-bit hashes, distinct); whether each may have been added before."""
+        positions = [(hashes >> np.uint64(shift)) & np.uint64(self._BITS - 1) for shift in (0, 21, 42)]
+        seen = np.ones(len(hashes), dtype=bool)
+        for position in positions:
+            seen &= (self.bits[position >> np.uint64(3)] >> (position & np.uint64(7)).astype(np.uint8)) & 1 == 1
+        for position in positions:
+            np.bitwise_or.at(self.bits, position >> np.uint64(3),
+                             np.left_shift(1, (position & np.uint64(7)).astype(np.uint8)).astype(np.uint8))
+        return seen
+
+
 class FileAggregates:
     """Totals of one file's rows, folded in a chunk at a time as the rows stream past.
 
@@ -199,45 +219,67 @@ class FileAggregates:
     replaced (its invoices go by kallfil_id). Totals are written out whenever they grow large,
     so memory stays flat whatever the size of the file."""
 
-    def __init__(self, conn: sqlite3.Connection, file_id: int, sign: int = 1):
+    def __init__(self, conn: sqlite3.Connection, file_id: int, sign: int = 1, staging: Staging | None = None):
         self.conn, self.file_id, self.sign = conn, file_id, sign
+        self.staging = staging  # where a loaded file's new invoices go
+        self.invoice_keys = _SeenKeys()
+        self.invoices_again: list[pl.DataFrame] = []  # partial invoices whose key may have come before
+        self.next_invoice_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM fakturor").fetchone()[0]
         self.suppliers: set[str] = set()
         self.partials: dict[Summary, list[pl.DataFrame]] = {s: [] for s in (*SUMMARIES, FILE_BUYERS)}
-        self.invoices: list[pl.DataFrame] = []
+        # Polars folds a chunk in a thread of its own (it lets go of the GIL) while the next is read.
+        self.thread = ThreadPoolExecutor(1, thread_name_prefix="fold")
+        self.folding: Future | None = None
         self._new_chunk()
 
     def _new_chunk(self) -> None:
-        self.chunk: dict[str, list] = {name: [] for name in (*_CHUNK_COLUMNS, "maskerad", "ore", "kallrad")}
+        self.chunk: list[pl.DataFrame] = []
         self.chunk_rows = 0
 
     def add(self, batch: Batch) -> None:
-        chunk = self.chunk
-        for name in _CHUNK_COLUMNS:
-            chunk[name].extend(batch.column(name))
-        chunk["maskerad"].extend(batch.column("maskerad"))
-        chunk["ore"].extend(batch.ore)
-        chunk["kallrad"].extend(batch.lines)
-        self.chunk_rows += len(batch.lines)
+        self.chunk.append(batch.frame.select(*_CHUNK_COLUMNS, "maskerad", "ore", "kallrad"))
+        self.chunk_rows += batch.frame.height
         if self.chunk_rows >= _CHUNK_ROWS:
             self._fold_chunk()
+
+    def flush(self) -> None:
+        """Fold the rows added so far, and wait until they are."""
+        self._fold_chunk()
+        self._folded()
 
     def _fold_chunk(self) -> None:
         if not self.chunk_rows:
             return
         chunk = self.chunk
-        rows = pl.DataFrame({
-            **{name: pl.Series(name, chunk[name], dtype=pl.String) for name in _CHUNK_COLUMNS},
-            **{name: pl.Series(name, chunk[name], dtype=pl.Int64) for name in ("maskerad", "ore", "kallrad")},
-        }).with_columns(manad=pl.col("bokforingsdatum").str.slice(0, 7),
-                        ar=pl.col("bokforingsdatum").str.slice(0, 4), rad=pl.lit(1, pl.Int64),
-                        leverantor_id=pl.col("leverantor_id").fill_null(""))  # a key column
         self._new_chunk()
+        self._folded()  # one chunk is folded at a time
+        self.folding = self.thread.submit(self._fold, chunk)
+
+    def _fold(self, chunk: list[pl.DataFrame]) -> pl.DataFrame | None:
+        """Fold a chunk into the partial totals (Polars only: it runs in the thread); the chunk's
+        partial invoices, of a file being loaded."""
+        rows = pl.concat(chunk).with_columns(
+            manad=pl.col("bokforingsdatum").str.slice(0, 7), ar=pl.col("bokforingsdatum").str.slice(0, 4),
+            rad=pl.lit(1, pl.Int64), leverantor_id=pl.col("leverantor_id").fill_null(""))  # a key column
         self.suppliers.update(rows.filter(pl.col("leverantor_id_typ").is_in(_KEYED_TYPES))
                               ["leverantor_id"].unique().to_list())
         for summary, partials in self.partials.items():
             partials.append(summary.partial(rows))
             if len(partials) > _KEPT_PARTIALS:
                 partials[:] = [_compact(summary.combine(partials))]
+        if self.sign < 0:
+            return None
+        return INVOICES.partial(rows.with_columns(fakturanyckel=_INVOICE_KEY)).sort(INVOICES.keys)
+
+    def _folded(self) -> None:
+        """Wait for the chunk being folded; stage its invoices, and write the totals out if they
+        have grown large."""
+        if self.folding is None:
+            return
+        folding, self.folding = self.folding, None
+        invoices = folding.result()
+        if invoices is not None:
+            self._stage_invoices(invoices)
         if self._open_totals() > _OPEN_TOTALS:
             for summary, partials in self.partials.items():
                 partials[:] = [summary.combine(partials)]
@@ -245,21 +287,19 @@ class FileAggregates:
                 self._write_totals()
             for partials in self.partials.values():  # what is kept keeps only its own bytes
                 partials[:] = [_compact(frame) for frame in partials]
-        if self.sign > 0:
-            self._fold_invoices(rows)
 
-    def _fold_invoices(self, rows: pl.DataFrame) -> None:
-        self.invoices.append(INVOICES.partial(rows.with_columns(fakturanyckel=_INVOICE_KEY)))
-        if sum(frame.height for frame in self.invoices) > _OPEN_INVOICES:
-            open_invoices = INVOICES.combine(self.invoices).sort("forsta_kallrad")
-            closed = max(open_invoices.height - _OPEN_INVOICES // 2, 0)  # the oldest
-            self._write_invoices(open_invoices.head(closed))
-            self.invoices = [_compact(open_invoices.slice(closed))]
-
-    def _write_invoices(self, invoices: pl.DataFrame) -> None:
-        _write_rows(self.conn, _UPSERT_INVOICES, invoices.sort(INVOICES.keys).select(
-            *INVOICES.keys, "fakturanummer", "bokforingsdatum", "datum_precision", "ore", "konteringar",
-            "har_avtal", "forsta_kallrad", pl.lit(self.file_id)))
+    def _stage_invoices(self, invoices: pl.DataFrame) -> None:
+        again = self.invoice_keys.add(invoices.select(pl.struct(INVOICES.keys).hash()).to_series().to_numpy())
+        if again.any():
+            self.invoices_again.append(invoices.filter(pl.Series(again)))
+        new = invoices.filter(pl.Series(~again))
+        first = self.next_invoice_id
+        self.next_invoice_id += new.height
+        self.staging.add(INVOICES.table, new.with_columns(
+            id=pl.int_range(first, first + new.height, dtype=pl.Int64), kallfil_id=pl.lit(self.file_id, pl.Int64),
+            ar=pl.col("bokforingsdatum").str.slice(0, 4).cast(pl.Int64),
+            # öre to SEK divided as SQLite divides (Polars multiplies by 0.01, a bit off at times)
+            summa=pl.Series(new["ore"].to_numpy() / 100.0)))
 
     @property
     def buyers(self) -> set[str]:
@@ -281,14 +321,17 @@ class FileAggregates:
 
     def finish(self) -> None:
         """Write what is left, then bring the reference tables up to date."""
-        self._fold_chunk()
+        self.flush()
+        self.thread.shutdown()
         self._write_totals()
         conn = self.conn
         for summary in SUMMARIES:
             conn.execute(f"DELETE FROM {summary.table} WHERE rader = 0")
         if self.sign > 0:
-            if self.invoices:
-                self._write_invoices(INVOICES.combine(self.invoices).sort("forsta_kallrad"))
+            if self.invoices_again:
+                _write_rows(conn, _UPSERT_INVOICES, pl.concat(self.invoices_again).select(
+                    *INVOICES.keys, "fakturanummer", "bokforingsdatum", "datum_precision", "ore", "konteringar",
+                    "har_avtal", "forsta_kallrad", pl.lit(self.file_id)))
             if self.partials[FILE_BUYERS]:
                 _write_rows(conn, "INSERT INTO kallfil_kopare VALUES (?, ?, ?)", FILE_BUYERS.combine(
                     self.partials[FILE_BUYERS]).select(pl.lit(self.file_id), "kopare_id", "rader"))
@@ -300,9 +343,8 @@ class FileAggregates:
 
 def batch_of_rows(rows: list[tuple]) -> Batch:
     """A Batch of rows read back from the ledger (ROW_COLUMNS, then kallrad)."""
-    columns = list(zip(*rows))
-    amounts = columns[ROW_COLUMNS.index("nettobelopp")]
-    return Batch(list(columns[:-1]), list(columns[-1]), [round(a * 100) for a in amounts])
+    frame = pl.DataFrame(rows, schema={name: ROW_SCHEMA[name] for name in (*ROW_COLUMNS, "kallrad")}, orient="row")
+    return Batch(frame.with_columns(ore=(pl.col("nettobelopp") * 100).round(0).cast(pl.Int64)))
 
 
 _REFRESH_SUPPLIERS = """INSERT INTO leverantorer (leverantor_id, leverantor, leverantor_id_typ,

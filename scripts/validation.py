@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+import polars as pl
+
 from .advice import SHARES, count_of_rows, recommendations
 from .columns import MANDATORY_COLUMNS, PUBLISHED_COLUMNS, SPEC_COLUMNS, shown
 from .errors import FileRefused
@@ -30,12 +32,13 @@ class ValidationReport:
 
     def add(self, rows: Batch) -> None:
         """Count what the advice looks at in rows that would load."""
-        self.months.update(date[:7] for date in rows.column("bokforingsdatum"))
-        for key in SHARES:
-            if key.startswith("med_"):  # rows in which the column is filled in
-                self.carried[key] += sum(1 for value in rows.column(key.removeprefix("med_")) if value)
-        self.carried["organisationsnummer"] += rows.column("leverantor_id_typ").count(ORGANISATIONSNUMMER)
-        self.carried["dagsdatum"] += rows.column("datum_precision").count(DAY)
+        frame = rows.frame
+        self.months.update(dict(frame.group_by(pl.col("bokforingsdatum").str.slice(0, 7)).len().iter_rows()))
+        filled = {key: (pl.col(key.removeprefix("med_")).fill_null("") != "").sum()
+                  for key in SHARES if key.startswith("med_")}  # rows in which the column is filled in
+        self.carried.update(frame.select(
+            **filled, organisationsnummer=(pl.col("leverantor_id_typ") == ORGANISATIONSNUMMER).sum(),
+            dagsdatum=(pl.col("datum_precision") == DAY).sum()).row(0, named=True))
 
     @property
     def missing_months(self) -> list[str]:
@@ -199,7 +202,7 @@ def validate_file(path: Path, profiles: dict[str, Profile], options: ReadOptions
             report.tally.count(batch)
             report.add(batch.rows)
             if writer is not None:
-                writer.writerows(zip(*(batch.rows.column(name) for name in PUBLISHED_COLUMNS)))
+                writer.writerows(batch.rows.frame.select(PUBLISHED_COLUMNS).iter_rows())
         refusal = report.tally.refusal(path, max_rejected_share)
         report.refusal = str(refusal) if refusal else None
     except FileRefused as refused:

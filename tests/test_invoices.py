@@ -9,7 +9,7 @@ import sqlite3
 from urllib.parse import urlsplit
 
 import pytest
-from openup import reading, summaries
+from openup import rawframes, sources, summaries
 from openup.synthetic import synthetic_personnummer
 from openup_plugins.instance import make_datasette
 
@@ -58,8 +58,8 @@ def loaded(tmp_path_factory):
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_any_order_of_the_lines_gives_the_same_invoices(loaded, seed, monkeypatch):
     """In small windows too, so an invoice's rows far apart in the file meet only in the table."""
-    for module, name, value in ((summaries, "_CHUNK_ROWS", 7), (summaries, "_OPEN_INVOICES", 10),
-                                (reading, "BATCH_LINES", 3)):
+    for module, name, value in ((summaries, "_CHUNK_ROWS", 7), (rawframes, "READ_BYTES", 100),
+                                (sources, "RECORDS_PER_BATCH", 3)):
         monkeypatch.setattr(module, name, value)
     tmp_path, ledger, db = loaded
     shuffled = list(ledger.lines)

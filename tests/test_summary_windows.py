@@ -5,7 +5,7 @@ do at the default sizes)."""
 import sqlite3
 
 import pytest
-from openup import reading, summaries
+from openup import rawframes, sources, summaries
 
 from .conftest import run_openup
 
@@ -24,8 +24,8 @@ INVOICES = ("SELECT kopare_id, leverantor_nyckel, fakturanyckel, verifikationsnu
 @pytest.fixture(scope="module")
 def small_windows_db(sample_dir, tmp_path_factory):
     limits = {(summaries, "_CHUNK_ROWS"): 7, (summaries, "_KEPT_PARTIALS"): 2,
-              (summaries, "_OPEN_TOTALS"): 150, (summaries, "_OPEN_INVOICES"): 40,
-              (summaries, "_WRITTEN_ROWS"): 7, (reading, "BATCH_LINES"): 3}
+              (summaries, "_OPEN_TOTALS"): 150, (summaries, "_WRITTEN_ROWS"): 7,
+              (rawframes, "READ_BYTES"): 20_000, (sources, "RECORDS_PER_BATCH"): 50}
     with pytest.MonkeyPatch.context() as patch:
         for (module, name), value in limits.items():
             assert getattr(module, name) > value

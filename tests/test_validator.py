@@ -206,3 +206,16 @@ async def test_a_refused_file_is_not_converted_the_page_says_why(sample_db, no_l
     assert response.status_code == 422 and "text/html" in response.headers["content-type"]
     assert "Filen skulle vägras" in response.text and "filen är tom" in response.text
     assert "Inga rekommendationer" not in response.text
+
+
+@pytest.mark.parametrize("limit, status", [(40 * 2**20, 3), (2 * 2**30, 0)])
+def test_the_child_ends_itself_past_its_resident_memory(tmp_path, limit, status):
+    """The bound is on resident memory: Polars reserves gigabytes of address space it never uses."""
+    import os
+    import subprocess
+    import sys
+
+    path = write_v11(tmp_path / "fil.csv", count=200)
+    child = subprocess.run([sys.executable, "-m", "openup", "validate", "--json", "--", path.name], cwd=tmp_path,
+                           env={**os.environ, "OPENUP_MAX_MEMORY_BYTES": str(limit)}, capture_output=True)
+    assert child.returncode == status, child.stderr

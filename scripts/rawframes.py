@@ -1,0 +1,223 @@
+"""Published records as Polars frames of text: what every reader hands the normaliser.
+
+A frame holds a batch of records, one column `c<i>` per header cell (text as published, "" for
+a field the record lacks), `rad` (the record's line, sheet row or object number), `fel` (why
+the record cannot be read as a row: a wrong number of fields) and `innehall` (the fields as
+published, joined, where they differ from the columns). Lines holding only delimiters or
+whitespace are left out and counted.
+
+CSV files are split into records by Polars, line by line; only lines holding a quote character
+go through the csv module, which also joins a quoted field's line breaks. A file with a bare
+carriage return as line end, or in an encoding read only as a whole (UTF-16), is read by the
+csv module record by record instead, as XLSX and JSON rows are.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from itertools import compress
+from pathlib import Path
+
+import polars as pl
+
+from .errors import FileRefused
+
+# Every character Python's str.strip() removes: Polars' own whitespace leaves out \x1c-\x1f.
+WHITESPACE = "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace())
+LINE, ERROR, CONTENT = "rad", "fel", "innehall"
+_WIDTH_ERROR = "fel antal fält: väntade {}, fick {}"
+READ_BYTES = 4 * 2**20  # of the file decoded and split at a time
+_LINE_ENDS_SPLIT_BY_POLARS = frozenset({"utf-8", "utf-8-sig", "cp1252", "cp850", "iso-8859-1", "latin-1",
+                                        "windows-1252", "ascii"})
+
+
+def field(index: int) -> str:
+    return f"c{index}"
+
+
+@dataclass
+class RawBatch:
+    frame: pl.DataFrame
+    empty: int = 0  # lines holding only delimiters or whitespace, left out
+
+
+def from_records(locations: Sequence[int], records: list[list[str]], width: int, joiner: str) -> RawBatch:
+    """A batch of records read by Python (XLSX sheets, JSON objects, some CSV files)."""
+    filled = list(map(bool, map(str.strip, map("".join, records))))
+    empty = len(records) - sum(filled)
+    if empty:
+        locations, records = list(compress(locations, filled)), list(compress(records, filled))
+    errors: list[str | None] = [None] * len(records)
+    contents: list[str | None] = [None] * len(records)
+    if set(map(len, records)) - {width}:
+        records = list(records)
+        for index, fields in enumerate(records):
+            if len(fields) == width:
+                continue
+            contents[index] = joiner.join(fields)
+            if len(fields) > width and not any(f.strip() for f in fields[width:]):
+                records[index] = fields[:width]  # an empty trailing column
+            else:
+                errors[index] = _WIDTH_ERROR.format(width, len(fields))
+                records[index] = [""] * width
+    columns = list(zip(*records)) if records else [()] * width
+    return RawBatch(pl.DataFrame(
+        [*(pl.Series(field(i), values, dtype=pl.String) for i, values in enumerate(columns)),
+         pl.Series(LINE, list(locations), dtype=pl.Int64), pl.Series(ERROR, errors, dtype=pl.String),
+         pl.Series(CONTENT, contents, dtype=pl.String)]), empty)
+
+
+def reads_lines_itself(encoding: str, bare_carriage_returns: bool) -> bool:
+    """Whether csv_frames can read a file: one whose lines end in \\n (or \\r\\n) only, in an
+    encoding whose \\n is the byte \\n."""
+    return not bare_carriage_returns and codecs.lookup(encoding).name in {
+        codecs.lookup(name).name for name in _LINE_ENDS_SPLIT_BY_POLARS}
+
+
+def csv_frames(path: Path, encoding: str, delimiter: str, header_at: int, width: int) -> Iterator[RawBatch]:
+    """The records after line header_at, a block of the file at a time."""
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    pending, first_line = "", 1  # text not yet split into records, and its first line
+    with path.open("rb") as handle:
+        while True:
+            block = handle.read(READ_BYTES)
+            try:
+                pending += decoder.decode(block, final=not block)
+            except UnicodeDecodeError as error:
+                line = first_line + pending.count("\n") + block[:error.start].count(b"\n")
+                raise FileRefused(str(path), f"tecken som inte kan läsas som {encoding}: {error.reason}",
+                                  line=line) from None
+            if block:  # the last line goes on in the next block
+                cut = pending.rfind("\n") + 1
+                text, pending = pending[:cut], pending[cut:]
+            else:
+                text, pending = pending, ""
+            if not text:
+                if block:
+                    continue
+                return
+            simple = _simple_block(text, first_line, delimiter, header_at, width)
+            if simple is not None:
+                first_line += text.count("\n") + (not text.endswith("\n"))
+                if simple.frame.height:
+                    yield simple
+                continue
+            lines = pl.Series("text", [text.removesuffix("\n")]).str.split("\n").explode()
+            parsed, taken = _quoted_records(path, lines, first_line, delimiter, final=not block)
+            if taken < lines.len():  # a quoted field goes on in the next block
+                pending = "\n".join(lines.slice(taken).to_list()) + "\n" + pending
+            batch = _frame(lines.slice(0, taken), parsed, first_line, delimiter, header_at, width)
+            first_line += taken
+            if batch.frame.height or batch.empty:
+                yield batch
+            if not block and not pending:
+                return
+
+
+def _simple_block(text: str, first_line: int, delimiter: str, header_at: int, width: int) -> RawBatch | None:
+    """The records of a block whose lines are all plain (no quote character, no empty line, the
+    header's number of fields) read by Polars' CSV reader, or None for any other block."""
+    if '"' in text:
+        return None
+    start, line = 0, first_line
+    while line <= header_at:  # the header and what stands above it
+        start = text.find("\n", start) + 1
+        if not start:
+            return None
+        line += 1
+    body = text[start:]
+    if not body:
+        return RawBatch(pl.DataFrame())
+    count = body.count("\n") + (not body.endswith("\n"))
+    if body.count(delimiter) != (width - 1) * count:
+        return None
+    try:
+        frame = pl.read_csv(body.encode("utf-8"), has_header=False, separator=delimiter, quote_char=None,
+                            schema={field(i): pl.String for i in range(width)})
+    except pl.exceptions.PolarsError:  # a line of more fields than the header
+        return None
+    if frame.height != count:  # Polars leaves out empty lines
+        return None
+    last = field(width - 1)
+    frame = frame.with_columns(pl.all().fill_null(""))
+    if "\r" in body:
+        frame = frame.with_columns(pl.col(last).str.strip_suffix("\r"))
+    blank = [pl.col(name).str.strip_chars(WHITESPACE) == "" for name in frame.columns]
+    if frame.select(blank[0].any()).item() and frame.select(pl.all_horizontal(blank).any()).item():
+        return None  # a line of only delimiters and whitespace, left out and counted elsewhere
+    return RawBatch(frame.with_columns(pl.int_range(line, line + count, dtype=pl.Int64).alias(LINE),
+                                       pl.lit(None, pl.String).alias(ERROR), pl.lit(None, pl.String).alias(CONTENT)))
+
+
+def _quoted_records(path: Path, lines: pl.Series, first_line: int, delimiter: str, final: bool):
+    """The records of the lines holding a quote character, read by the csv module: {index of
+    its first line: fields, or None for the lines a quoted field joins to it}; and how many
+    lines are read (fewer than all when the last record goes on after them)."""
+    parsed: dict[int, list[str] | None] = {}
+    count = lines.len()
+    for index in lines.str.contains('"', literal=True).arg_true().to_list():
+        if index in parsed:
+            continue  # joined to a record already read
+        end = index + 1
+        while True:
+            text = "\n".join(lines.slice(index, end - index).to_list())
+            try:
+                parsed[index] = next(csv.reader([text], delimiter=delimiter, strict=True))
+                break
+            except csv.Error as error:
+                if str(error) != "unexpected end of data" or (end == count and final):
+                    raise FileRefused(str(path), f"felaktig citering ({error}): ett citattecken som "
+                                      "inte avslutas eller står mitt i ett fält", line=first_line + index) from None
+                if end == count:  # read on in the next block
+                    return {i: f for i, f in parsed.items() if i < index}, index
+                end += 1
+        parsed.update(dict.fromkeys(range(index + 1, end)))
+    return parsed, count
+
+
+def _frame(lines: pl.Series, parsed: dict, first_line: int, delimiter: str, header_at: int,
+           width: int) -> RawBatch:
+    """The records as a frame: lines split by Polars, records the csv module read as they are."""
+    frame = pl.DataFrame({"text": lines}).with_row_index("i").with_columns(
+        (pl.col("i").cast(pl.Int64) + first_line).alias(LINE))
+    unquoted = frame.filter(pl.col(LINE) > header_at)
+    if parsed:
+        unquoted = unquoted.filter(~pl.col("i").is_in(list(parsed)))
+    delimiters = pl.col(CONTENT).str.count_matches(delimiter, literal=True)
+    only_blank = f"^[{WHITESPACE}{'' if delimiter in WHITESPACE else delimiter}]*$"  # delimiters and whitespace
+    records = unquoted.select("i", LINE, pl.col("text").str.strip_suffix("\r").alias(CONTENT)).with_columns(
+        fields=delimiters + 1, blank=pl.col(CONTENT).str.contains(only_blank))
+    read = {index: fields for index, fields in parsed.items() if fields is not None and first_line + index > header_at}
+    empty = records["blank"].sum()
+    records = records.filter(~pl.col("blank"))
+    # Split in Rust: the header's fields, then what stands after them (null where nothing does).
+    split = pl.col(CONTENT).str.splitn(delimiter, width + 1).struct.rename_fields([*map(field, range(width)), "rest"])
+    frame = records.select("i", LINE, CONTENT, "fields", split.alias("split")).unnest("split")
+    if read:
+        records_read = [(index, fields) for index, fields in read.items()
+                        if "".join(fields).strip()]
+        empty += len(read) - len(records_read)
+        width_read = [len(fields) for _, fields in records_read]
+        frame = pl.concat([frame, pl.DataFrame({
+            "i": pl.Series([index for index, _ in records_read], dtype=pl.UInt32),
+            LINE: pl.Series([first_line + index for index, _ in records_read], dtype=pl.Int64),
+            CONTENT: pl.Series([delimiter.join(fields) for _, fields in records_read], dtype=pl.String),
+            "fields": pl.Series(width_read, dtype=pl.UInt32),
+            **{field(c): pl.Series([f[c] if c < len(f) else None for _, f in records_read], dtype=pl.String)
+               for c in range(width)},
+            "rest": pl.Series([delimiter.join(f[width:]) if len(f) > width else None for _, f in records_read],
+                              dtype=pl.String)})], how="vertical_relaxed").sort("i")
+    count = pl.col("fields")
+    extra_blank = pl.col("rest").is_null() | pl.col("rest").str.contains(only_blank)
+    wrong = (count < width) | ((count > width) & ~extra_blank)
+    return RawBatch(frame.select(
+        *(pl.when(wrong).then(pl.lit("")).otherwise(pl.col(field(i)).fill_null("")).alias(field(i))
+          for i in range(width)),
+        LINE,
+        pl.when(wrong).then(pl.format(_WIDTH_ERROR.format(width, "{}"), count)).alias(ERROR),
+        pl.when(count != width).then(pl.col(CONTENT)).alias(CONTENT),
+    ), int(empty or 0))

@@ -1,0 +1,114 @@
+"""New rows of a table written in bulk: Arrow batches into a staging file by ADBC, then copied
+into the database by one statement inside the load's transaction.
+
+Python's sqlite3 binds each value of each row from a Python object; the ADBC driver binds
+Arrow arrays in C, so rows normalised by Polars never become Python objects. The staging file
+is a database of its own that only ADBC writes: ADBC links a SQLite of its own, and two SQLite
+libraries must not write one file in one process (closing a file releases the other's POSIX
+locks). The database's connection reads the staging file only after ADBC has closed it, and
+copies its rows with `INSERT INTO … SELECT *`, which SQLite runs as a page-level transfer when
+the table has no indexes (a first load drops them, then builds them after).
+
+ADBC writes in a thread of its own (it lets go of the GIL), so a batch is written while the next
+is read and normalised; one batch waits at most, so memory stays flat.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import tempfile
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+
+import adbc_driver_manager
+import adbc_driver_sqlite.dbapi
+import polars as pl
+
+_ALIAS = "staged"
+
+
+class Staging:
+    """New rows of some of conn's tables gathered in a staging file attached to conn as `staged`;
+    use as a context manager around the load's transaction (SQLite attaches files only outside
+    one), begun DEFERRED: BEGIN IMMEDIATE takes a lock on every attached file at once, this one
+    too, where ADBC writes."""
+
+    def __init__(self, conn: sqlite3.Connection, tables: tuple[str, ...]):
+        self.conn = conn
+        self.creates = [conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?",
+                                     [table]).fetchone()[0] for table in tables]
+        self.columns = {table: [row[1] for row in conn.execute(f"PRAGMA table_info([{table}])")] for table in tables}
+        self.directory = Path(tempfile.mkdtemp(prefix="openup-"))
+        self.path = self.directory / "staging.db"
+        self.writer = None
+        self.thread = ThreadPoolExecutor(1, thread_name_prefix="adbc")
+        self.writing: Future | None = None
+
+    def __enter__(self) -> Staging:
+        try:
+            self.writer = adbc_driver_sqlite.dbapi.connect(str(self.path), autocommit=True)
+            with self.writer.cursor() as cursor:
+                cursor.execute("PRAGMA journal_mode = OFF")  # a throwaway file
+                cursor.execute("PRAGMA synchronous = OFF")
+                for create in self.creates:
+                    cursor.execute(create)
+                cursor.execute("BEGIN")
+            self.conn.execute(f"ATTACH DATABASE ? AS {_ALIAS}", [str(self.path)])
+        except BaseException:
+            self._remove()
+            raise
+        return self
+
+    def add(self, table: str, frame: pl.DataFrame) -> None:
+        """Stage rows of table (a frame with its columns, ids given)."""
+        batch = frame.select(self.columns[table]).to_arrow(compat_level=pl.CompatLevel.oldest())
+        self._written()
+        self.writing = self.thread.submit(self._ingest, table, batch)
+
+    def _ingest(self, table: str, batch) -> None:
+        with self.writer.cursor() as cursor:
+            _written_by_adbc(lambda: cursor.adbc_ingest(table, batch, mode="append"))
+
+    def _written(self) -> None:
+        """Wait for the batch being written; its error, if it failed, is raised here."""
+        if self.writing is not None:
+            writing, self.writing = self.writing, None
+            writing.result()
+
+    def copy(self) -> None:
+        """Copy the staged rows into their tables, in conn's transaction."""
+        self._written()
+        self._close_writer(commit=True)
+        for table in self.columns:
+            self.conn.execute(f"INSERT INTO main.[{table}] SELECT * FROM {_ALIAS}.[{table}]")
+
+    def __exit__(self, *exc) -> None:
+        try:
+            self.thread.shutdown(wait=True)  # a batch being written when the load failed
+            self._close_writer(commit=False)
+            if not self.conn.in_transaction:
+                self.conn.execute(f"DETACH DATABASE {_ALIAS}")
+        finally:
+            self._remove()
+
+    def _close_writer(self, commit: bool) -> None:
+        if self.writer is not None:
+            writer, self.writer = self.writer, None
+            try:
+                if commit:
+                    with writer.cursor() as cursor:
+                        _written_by_adbc(lambda: cursor.execute("COMMIT"))
+            finally:
+                writer.close()
+
+    def _remove(self) -> None:
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def _written_by_adbc(write) -> None:
+    """write(), with ADBC's errors as sqlite3's, so a full disk is reported alike."""
+    try:
+        write()
+    except adbc_driver_manager.Error as error:
+        raise sqlite3.OperationalError(str(error)) from error
