@@ -5,6 +5,7 @@ Generates a national-spec (v1.1) CSV of --rows rows, then times, in the same run
   sqlite    the imported rows copied by sqlite3 into the published ledger table and indexed
             (SQLite's own share of a load, with no normalising, summaries or invoices)
   openup    `openup load` to an indexed, summarised, searchable database
+  validate  `openup validate` of the same file (reading, normalising and checking every line)
 and prints the times, the ratios to the baseline, rows per second and each process's peak memory (RSS).
 With --scale-rows it also loads a larger file to show that memory does not grow with size.
 """
@@ -31,6 +32,7 @@ from openup.schema import LEDGER
 from openup.synthetic import ACCOUNTS, BUYERS, make_suppliers, synthetic_municipality_orgnr
 
 TARGET_RATIO = 3.0
+TARGET_VALIDATE_RATIO = 1.5
 TARGET_PEAK_MIB = 300
 
 
@@ -64,6 +66,7 @@ def write_national_csv(path: Path, rows: int, seed: int) -> None:
 
 def run_measured(command: list[str]) -> tuple[float, float]:
     """(seconds, peak RSS in MiB) of one child process, which must succeed."""
+    os.sync()  # the step before wrote hundreds of MB: its writeback is not charged to this one
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stdin=subprocess.PIPE)
     process.stdin.close()
@@ -76,6 +79,7 @@ def run_measured(command: list[str]) -> tuple[float, float]:
 
 def run_sqlite3(db_path: Path, script: str) -> tuple[float, float]:
     """(seconds, peak RSS in MiB) of the sqlite3 command running script on db_path."""
+    os.sync()
     started = time.perf_counter()
     process = subprocess.Popen(["sqlite3", "-bail", str(db_path)], stdin=subprocess.PIPE)
     process.stdin.write(script.encode())
@@ -107,9 +111,16 @@ def sqlite_typed_and_indexed(imported: Path, db_path: Path) -> tuple[float, floa
         "COMMIT;", ""]))
 
 
+def _openup() -> str:
+    return shutil.which("openup", path=str(Path(sys.executable).parent)) or "openup"
+
+
 def openup_load(csv_path: Path, db_path: Path) -> tuple[float, float]:
-    openup = shutil.which("openup", path=str(Path(sys.executable).parent)) or "openup"
-    return run_measured([openup, "load", "--db", str(db_path), str(csv_path)])
+    return run_measured([_openup(), "load", "--db", str(db_path), str(csv_path)])
+
+
+def openup_validate(csv_path: Path) -> tuple[float, float]:
+    return run_measured([_openup(), "validate", str(csv_path)])
 
 
 def flags_build(db_path: Path) -> tuple[float, float]:
@@ -149,13 +160,17 @@ def main() -> None:
             base_s, base_mib = sqlite_import(csv_path, imported)
             copy_s, copy_mib = sqlite_typed_and_indexed(imported, folder / f"sqlite_{rows}.db")
             ours_s, ours_mib = openup_load(csv_path, folder / f"openup_{rows}.db")
+            check_s, check_mib = openup_validate(csv_path)
             flags_every, flags_one = flags_build(folder / f"openup_{rows}.db")
             for tool, seconds, mib in (("sqlite3 .import", base_s, base_mib),
                                        ("  + typed, indexed", base_s + copy_s, max(base_mib, copy_mib)),
-                                       ("openup load", ours_s, ours_mib)):
+                                       ("openup load", ours_s, ours_mib),
+                                       ("openup validate", check_s, check_mib)):
                 print(f"{rows:>11,} {tool:<18} {seconds:>8.2f} {rows / seconds:>10,.0f} {mib:>9.0f}")
             print(f"{rows:>11,} ratio openup/sqlite3 = {ours_s / base_s:.2f} (target <= {TARGET_RATIO}); "
                   f"peak {ours_mib:.0f} MiB (target <= {TARGET_PEAK_MIB})")
+            print(f"{rows:>11,} ratio openup validate/sqlite3 = {check_s / base_s:.2f} "
+                  f"(target <= {TARGET_VALIDATE_RATIO}); peak {check_mib:.0f} MiB")
             print(f"{rows:>11,} ratio sqlite3 .import + typed, indexed / sqlite3 .import = "
                   f"{(base_s + copy_s) / base_s:.2f} (SQLite's own share, before any normalising)")
             print(f"{rows:>11,} of which flaggor: {flags_every:.2f} s for every buyer (a first load), "

@@ -193,12 +193,28 @@ class BatchNormaliser:
                     value = (*empty, rejected.reason)
                 cache[key] = value
             results.append((*key, *value))
-        schema = {**dict(zip(names, keyed.select(names).schema.values())), **rule.outputs, f"{rule.name}!": _S}
-        mapping = pl.DataFrame(results, schema=schema, orient="row")
-        # Joined on the keys alone (their order kept, one match each) and set beside the frame's
-        # columns, which are not copied.
-        outputs = keyed.select(names).join(mapping, on=names, how="left", maintain_order="left", nulls_equal=True)
-        return frame.hstack(outputs.drop(names).get_columns())
+        outputs = {**rule.outputs, f"{rule.name}!": _S}
+        if len(keys) == 1:
+            found = self._looked_up(keyed, names[0], outputs, results)
+        else:  # joined on the keys alone (their order kept, one match each)
+            schema = {**dict(zip(names, keyed.select(names).schema.values())), **outputs}
+            mapping = pl.DataFrame(results, schema=schema, orient="row")
+            found = keyed.select(names).join(mapping, on=names, how="left", maintain_order="left",
+                                             nulls_equal=True).drop(names)
+        return frame.hstack(found.get_columns())  # beside the frame's columns, which are not copied
+
+    @staticmethod
+    def _looked_up(keyed: pl.DataFrame, key: str, outputs: dict[str, pl.DataType], results: list[tuple]) -> pl.DataFrame:
+        """The outputs of a rule of one key, looked up by Polars in what it gave each key; a
+        rule that left every key as it was (most text) gives the column itself."""
+        if all(value[1:] == (value[0], 0, None) for value in results) and len(outputs) == 3:
+            text, masked, failure = outputs
+            return keyed.select(pl.col(key).alias(text), pl.lit(0, pl.Int64).alias(masked),
+                                pl.lit(None, pl.String).alias(failure))
+        known = [value[0] for value in results]
+        return keyed.select(pl.col(key).replace_strict(known, [value[1 + index] for value in results],
+                                                       default=None, return_dtype=dtype).alias(name)
+                            for index, (name, dtype) in enumerate(outputs.items()))
 
     def _currencies(self, frame: pl.DataFrame) -> tuple[pl.DataFrame, Counter]:
         """Rows and öre per currency; a row not in kronor is rejected, so no total mixes them."""

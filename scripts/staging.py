@@ -21,8 +21,8 @@ import tempfile
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-import adbc_driver_manager
-import adbc_driver_sqlite.dbapi
+import adbc_driver_manager as adbc
+import adbc_driver_sqlite
 import polars as pl
 
 _ALIAS = "staged"
@@ -47,13 +47,9 @@ class Staging:
 
     def __enter__(self) -> Staging:
         try:
-            self.writer = adbc_driver_sqlite.dbapi.connect(str(self.path), autocommit=True)
-            with self.writer.cursor() as cursor:
-                cursor.execute("PRAGMA journal_mode = OFF")  # a throwaway file
-                cursor.execute("PRAGMA synchronous = OFF")
-                for create in self.creates:
-                    cursor.execute(create)
-                cursor.execute("BEGIN")
+            self.writer = _Writer(self.path)
+            for sql in ("PRAGMA journal_mode = OFF", "PRAGMA synchronous = OFF", *self.creates, "BEGIN"):
+                self.writer.execute(sql)  # a throwaway file: no journal
             self.conn.execute(f"ATTACH DATABASE ? AS {_ALIAS}", [str(self.path)])
         except BaseException:
             self._remove()
@@ -62,13 +58,9 @@ class Staging:
 
     def add(self, table: str, frame: pl.DataFrame) -> None:
         """Stage rows of table (a frame with its columns, ids given)."""
-        batch = frame.select(self.columns[table]).to_arrow(compat_level=pl.CompatLevel.oldest())
+        rows = frame.select(self.columns[table])
         self._written()
-        self.writing = self.thread.submit(self._ingest, table, batch)
-
-    def _ingest(self, table: str, batch) -> None:
-        with self.writer.cursor() as cursor:
-            _written_by_adbc(lambda: cursor.adbc_ingest(table, batch, mode="append"))
+        self.writing = self.thread.submit(self.writer.ingest, table, rows)
 
     def _written(self) -> None:
         """Wait for the batch being written; its error, if it failed, is raised here."""
@@ -97,8 +89,7 @@ class Staging:
             writer, self.writer = self.writer, None
             try:
                 if commit:
-                    with writer.cursor() as cursor:
-                        _written_by_adbc(lambda: cursor.execute("COMMIT"))
+                    writer.execute("COMMIT")
             finally:
                 writer.close()
 
@@ -106,9 +97,35 @@ class Staging:
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
+class _Writer:
+    """ADBC's SQLite driver on the staging file, through its own API (its DB-API layer would
+    load pyarrow, some 60 MiB, for nothing: Polars hands it Arrow data directly)."""
+
+    def __init__(self, path: Path):
+        self.database = adbc_driver_sqlite.connect(str(path))
+        self.connection = adbc.AdbcConnection(self.database)
+        self.connection.set_autocommit(True)  # transactions are begun and committed as statements
+
+    def execute(self, sql: str) -> None:
+        with adbc.AdbcStatement(self.connection) as statement:
+            statement.set_sql_query(sql)
+            _written_by_adbc(statement.execute_update)
+
+    def ingest(self, table: str, rows: pl.DataFrame) -> None:
+        with adbc.AdbcStatement(self.connection) as statement:
+            statement.set_options(**{adbc.INGEST_OPTION_TARGET_TABLE: table,
+                                     adbc.INGEST_OPTION_MODE: adbc.INGEST_OPTION_MODE_APPEND})
+            statement.bind_stream(rows)
+            _written_by_adbc(statement.execute_update)
+
+    def close(self) -> None:
+        self.connection.close()
+        self.database.close()
+
+
 def _written_by_adbc(write) -> None:
     """write(), with ADBC's errors as sqlite3's, so a full disk is reported alike."""
     try:
         write()
-    except adbc_driver_manager.Error as error:
+    except adbc.Error as error:
         raise sqlite3.OperationalError(str(error)) from error

@@ -72,7 +72,7 @@ class Summary:
     where: pl.Expr | None = None
     year_of: str = ""  # the table has an ar column: the year of this key (a month or a date)
 
-    def partial(self, rows: pl.DataFrame) -> pl.DataFrame:
+    def partial(self, rows: pl.LazyFrame) -> pl.LazyFrame:
         if self.where is not None:
             rows = rows.filter(self.where)
         return rows.group_by(self.keys).agg(getattr(expression, how)().alias(name)
@@ -260,16 +260,18 @@ class FileAggregates:
         partial invoices, of a file being loaded."""
         rows = pl.concat(chunk).with_columns(
             manad=pl.col("bokforingsdatum").str.slice(0, 7), ar=pl.col("bokforingsdatum").str.slice(0, 4),
-            rad=pl.lit(1, pl.Int64), leverantor_id=pl.col("leverantor_id").fill_null(""))  # a key column
-        self.suppliers.update(rows.filter(pl.col("leverantor_id_typ").is_in(_KEYED_TYPES))
-                              ["leverantor_id"].unique().to_list())
-        for summary, partials in self.partials.items():
-            partials.append(summary.partial(rows))
-            if len(partials) > _KEPT_PARTIALS:
-                partials[:] = [_compact(summary.combine(partials))]
-        if self.sign < 0:
-            return None
-        return INVOICES.partial(rows.with_columns(fakturanyckel=_INVOICE_KEY)).sort(INVOICES.keys)
+            rad=pl.lit(1, pl.Int64), leverantor_id=pl.col("leverantor_id").fill_null("")).lazy()  # a key column
+        suppliers = rows.filter(pl.col("leverantor_id_typ").is_in(_KEYED_TYPES)).select(pl.col("leverantor_id").unique())
+        queries = [suppliers, *(summary.partial(rows) for summary in self.partials)]
+        if self.sign > 0:
+            queries.append(INVOICES.partial(rows.with_columns(fakturanyckel=_INVOICE_KEY)).sort(INVOICES.keys))
+        found, *partials = pl.collect_all(queries)  # in one pass of Polars' threads
+        self.suppliers.update(found["leverantor_id"].to_list())
+        for (summary, kept), partial in zip(self.partials.items(), partials):
+            kept.append(partial)
+            if len(kept) > _KEPT_PARTIALS:
+                kept[:] = [_compact(summary.combine(kept))]
+        return partials[-1] if self.sign > 0 else None
 
     def _folded(self) -> None:
         """Wait for the chunk being folded; stage its invoices, and write the totals out if they
