@@ -29,7 +29,8 @@ from .summaries import SUMMARIES, FileAggregates, batch_of_rows
 
 LOADED, SKIPPED, REFUSED = "inläst", "överhoppad", "vägrad"
 # The tables a first load writes most rows of: their indexes are built once after, not kept up
-# row by row (the summaries are added to many times over while a file streams past).
+# row by row (the summaries are added to many times over while a file streams past). Keeping the
+# invoices' up in the staging file instead, in ADBC's thread, measured 0.3 s slower at 1M rows.
 _BULK_TABLES = (LEDGER, INVOICES, *(table for table in TABLES if table.name in {s.table for s in SUMMARIES}))
 _INSERT_REJECTED = ("INSERT INTO avvisade_rader (kallfil_id, rad, kolumn, orsak, innehall) "
                     "VALUES (?, ?, ?, ?, ?)")
