@@ -32,7 +32,7 @@ from .staging import Staging
 from .values import swedish_number
 
 _CHUNK_ROWS = 25_000  # rows gathered before Polars folds them into partial totals
-_OPEN_TOTALS = 100_000  # summary keys kept in memory before they are written
+_OPEN_TOTALS = 50_000  # summary keys kept in memory before they are written
 _KEPT_PARTIALS = 8  # partial totals of a summary kept before they are combined into one
 _WRITTEN_ROWS = 10_000  # rows turned into Python tuples at a time when totals are written
 _FILLED_COLUMNS = ("verifikationsnummer", "leverantor_id", "konto_nr", "konto_text", "forvaltning",

@@ -68,6 +68,11 @@ def test_polars_lines_and_csv_module_give_the_same_records(tmp_path, monkeypatch
     assert wrong == {"fel antal fält: väntade 4, fick 2", "fel antal fält: väntade 4, fick 5"}
 
 
+def test_whitespace_is_what_python_strips():
+    import sys
+    assert set(rawframes.WHITESPACE) == {c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace()}
+
+
 def test_lines_are_counted_across_quoted_line_breaks(tmp_path, monkeypatch):
     monkeypatch.setattr(rawframes, "READ_BYTES", 16)
     path = tmp_path / "fil.csv"
