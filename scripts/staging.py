@@ -7,7 +7,8 @@ is a database of its own that only ADBC writes: ADBC links a SQLite of its own, 
 libraries must not write one file in one process (closing a file releases the other's POSIX
 locks). The database's connection reads the staging file only after ADBC has closed it, and
 copies its rows with `INSERT INTO … SELECT *`, which SQLite runs as a page-level transfer when
-the table has no indexes (a first load drops them, then builds them after).
+the table is empty and has the same indexes as the staged one (a first load drops the ledger's
+indexes and builds them after; the invoices' are built in the staging file meanwhile).
 
 ADBC writes in a thread of its own (it lets go of the GIL), so a batch is written while the next
 is read and normalised; one batch waits at most, so memory stays flat.
@@ -25,20 +26,17 @@ import adbc_driver_manager as adbc
 import adbc_driver_sqlite
 import polars as pl
 
-_ALIAS = "staged"
-
-
 class Staging:
-    """New rows of some of conn's tables gathered in a staging file attached to conn as `staged`;
-    use as a context manager around the load's transaction (SQLite attaches files only outside
-    one), begun DEFERRED: BEGIN IMMEDIATE takes a lock on every attached file at once, this one
-    too, where ADBC writes."""
+    """New rows of one of conn's tables gathered in a staging file of their own, attached to conn
+    as `staged_<table>`; use as a context manager around the load's transaction (SQLite attaches
+    files only outside one), begun DEFERRED: BEGIN IMMEDIATE takes a lock on every attached file
+    at once, this one too, where ADBC writes."""
 
-    def __init__(self, conn: sqlite3.Connection, tables: tuple[str, ...]):
-        self.conn = conn
-        self.creates = [conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?",
-                                     [table]).fetchone()[0] for table in tables]
-        self.columns = {table: [row[1] for row in conn.execute(f"PRAGMA table_info([{table}])")] for table in tables}
+    def __init__(self, conn: sqlite3.Connection, table: str):
+        self.conn, self.table, self.alias = conn, table, f"staged_{table}"
+        self.create = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?",
+                                   [table]).fetchone()[0]
+        self.columns = [row[1] for row in conn.execute(f"PRAGMA table_info([{table}])")]
         self.directory = Path(tempfile.mkdtemp(prefix="openup-"))
         self.path = self.directory / "staging.db"
         self.writer = None
@@ -48,41 +46,48 @@ class Staging:
     def __enter__(self) -> Staging:
         try:
             self.writer = _Writer(self.path)
-            for sql in ("PRAGMA journal_mode = OFF", "PRAGMA synchronous = OFF", *self.creates, "BEGIN"):
+            for sql in ("PRAGMA journal_mode = OFF", "PRAGMA synchronous = OFF", self.create, "BEGIN"):
                 self.writer.execute(sql)  # a throwaway file: no journal
-            self.conn.execute(f"ATTACH DATABASE ? AS {_ALIAS}", [str(self.path)])
+            self.conn.execute(f"ATTACH DATABASE ? AS {self.alias}", [str(self.path)])
         except BaseException:
             self._remove()
             raise
         return self
 
-    def add(self, table: str, frame: pl.DataFrame) -> None:
-        """Stage rows of table (a frame with its columns, ids given)."""
-        rows = frame.select(self.columns[table])
+    def add(self, frame: pl.DataFrame) -> None:
+        """Stage rows (a frame with the table's columns, ids given)."""
+        rows = frame.select(self.columns)
         self._written()
-        self.writing = self.thread.submit(self.writer.ingest, table, rows)
+        self.writing = self.thread.submit(self.writer.ingest, self.table, rows)
 
-    def _written(self) -> None:
-        """Wait for the batch being written; its error, if it failed, is raised here."""
-        if self.writing is not None:
-            writing, self.writing = self.writing, None
-            writing.result()
+    def index_meanwhile(self) -> None:
+        """Give the staged rows the table's indexes, in ADBC's thread, while conn does other work:
+        an empty table with the same indexes then takes the rows and the indexes as they are."""
+        indexes = [sql for sql, in self.conn.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL", [self.table])]
+        self._written()
+        self.writing = self.thread.submit(lambda: [self.writer.execute(sql) for sql in indexes])
 
     def copy(self) -> None:
-        """Copy the staged rows into their tables, in conn's transaction."""
+        """Copy the staged rows into the table, in conn's transaction."""
         self._written()
         self._close_writer(commit=True)
-        for table in self.columns:
-            self.conn.execute(f"INSERT INTO main.[{table}] SELECT * FROM {_ALIAS}.[{table}]")
+        self.conn.execute(f"INSERT INTO main.[{self.table}] SELECT * FROM {self.alias}.[{self.table}]")
 
     def __exit__(self, *exc) -> None:
         try:
             self.thread.shutdown(wait=True)  # a batch being written when the load failed
             self._close_writer(commit=False)
             if not self.conn.in_transaction:
-                self.conn.execute(f"DETACH DATABASE {_ALIAS}")
+                self.conn.execute(f"DETACH DATABASE {self.alias}")
         finally:
             self._remove()
+
+    def _written(self) -> None:
+        """Wait for what ADBC's thread is doing; its error, if it failed, is raised here."""
+        if self.writing is not None:
+            writing, self.writing = self.writing, None
+            writing.result()
 
     def _close_writer(self, commit: bool) -> None:
         if self.writer is not None:

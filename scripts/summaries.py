@@ -219,9 +219,9 @@ class FileAggregates:
     replaced (its invoices go by kallfil_id). Totals are written out whenever they grow large,
     so memory stays flat whatever the size of the file."""
 
-    def __init__(self, conn: sqlite3.Connection, file_id: int, sign: int = 1, staging: Staging | None = None):
+    def __init__(self, conn: sqlite3.Connection, file_id: int, sign: int = 1, invoices: Staging | None = None):
         self.conn, self.file_id, self.sign = conn, file_id, sign
-        self.staging = staging  # where a loaded file's new invoices go
+        self.staged_invoices = invoices  # where a loaded file's new invoices go
         self.invoice_keys = _SeenKeys()
         self.invoices_again: list[pl.DataFrame] = []  # partial invoices whose key may have come before
         self.next_invoice_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM fakturor").fetchone()[0]
@@ -297,7 +297,7 @@ class FileAggregates:
         new = invoices.filter(pl.Series(~again))
         first = self.next_invoice_id
         self.next_invoice_id += new.height
-        self.staging.add(INVOICES.table, new.with_columns(
+        self.staged_invoices.add(new.with_columns(
             id=pl.int_range(first, first + new.height, dtype=pl.Int64), kallfil_id=pl.lit(self.file_id, pl.Int64),
             ar=pl.col("bokforingsdatum").str.slice(0, 4).cast(pl.Int64),
             # öre to SEK divided as SQLite divides (Polars multiplies by 0.01, a bit off at times)
