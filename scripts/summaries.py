@@ -31,7 +31,7 @@ from .records import ROW_COLUMNS, ROW_SCHEMA, Batch
 from .staging import Staging
 from .values import swedish_number
 
-_CHUNK_ROWS = 25_000  # rows gathered before Polars folds them into partial totals
+_CHUNK_ROWS = 50_000  # rows gathered before Polars folds them into partial totals
 _OPEN_TOTALS = 50_000  # summary keys kept in memory before they are written
 _KEPT_PARTIALS = 8  # partial totals of a summary kept before they are combined into one
 _WRITTEN_ROWS = 10_000  # rows turned into Python tuples at a time when totals are written
@@ -71,12 +71,15 @@ class Summary:
     values: tuple[tuple[str, pl.Expr, str], ...]
     where: pl.Expr | None = None
     year_of: str = ""  # the table has an ar column: the year of this key (a month or a date)
+    of_keys: tuple[str, ...] = ()  # values whose expression reads only keys: computed per group
 
     def partial(self, rows: pl.LazyFrame) -> pl.LazyFrame:
         if self.where is not None:
             rows = rows.filter(self.where)
-        return rows.group_by(self.keys).agg(getattr(expression, how)().alias(name)
-                                            for name, expression, how in self.values)
+        return rows.group_by(self.keys).agg(
+            getattr(expression, how)().alias(name) for name, expression, how in self.values
+            if name not in self.of_keys).with_columns(
+            expression.alias(name) for name, expression, _ in self.values if name in self.of_keys)
 
     def combine(self, partials: list[pl.DataFrame]) -> pl.DataFrame:
         if len(partials) == 1:
@@ -149,7 +152,7 @@ SUMMARIES = (
             (*_SUMS, ("konto_text", pl.col("konto_text"), "last"))),
     Summary("leverantorsnamn", ("leverantor_id", "leverantor"),
             (("rader", _ONE, "sum"), ("namnform", _NAME_FORM, "last")),
-            where=pl.col("leverantor_id_typ").is_in(_KEYED_TYPES)),
+            where=pl.col("leverantor_id_typ").is_in(_KEYED_TYPES), of_keys=("namnform",)),
     Summary("namnnycklade_leverantorer", ("leverantor_nyckel", "leverantor_id_typ", "leverantor_id"),
             (("rader", _ONE, "sum"), ("namnform", _NAME_FORM, "last")),
             where=pl.col("leverantor_id_typ").is_in(_NAME_KEYED_TYPES)),
