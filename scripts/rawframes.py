@@ -80,64 +80,78 @@ def reads_lines_itself(encoding: str, bare_carriage_returns: bool) -> bool:
 
 
 def csv_frames(path: Path, encoding: str, delimiter: str, header_at: int, width: int) -> Iterator[RawBatch]:
-    """The records after line header_at, a block of the file at a time."""
-    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
-    pending, first_line = "", 1  # text not yet split into records, and its first line
+    """The records after line header_at, a block of the file at a time. Blocks are UTF-8 bytes:
+    a file in UTF-8 (checked whole when it was opened) as it is, others decoded and encoded."""
+    blocks = _utf8_blocks(path, encoding)
+    pending, first_line = b"", 1  # text not yet split into records, and its first line
+    for block, final in blocks:
+        pending += block
+        if final:
+            text, pending = pending, b""
+        else:  # the last line goes on in the next block
+            cut = pending.rfind(b"\n") + 1
+            text, pending = pending[:cut], pending[cut:]
+        if not text:
+            continue
+        simple = _simple_block(text, first_line, delimiter, header_at, width)
+        if simple is not None:
+            first_line += text.count(b"\n") + (not text.endswith(b"\n"))
+            if simple.frame.height:
+                yield simple
+            continue
+        lines = pl.Series("text", [text.removesuffix(b"\n")], dtype=pl.Binary).cast(pl.String).str.split("\n").explode()
+        parsed, taken = _quoted_records(path, lines, first_line, delimiter, final=final)
+        if taken < lines.len():  # a quoted field goes on in the next block
+            pending = "\n".join(lines.slice(taken).to_list()).encode("utf-8") + b"\n" + pending
+        batch = _frame(lines.slice(0, taken), parsed, first_line, delimiter, header_at, width)
+        first_line += taken
+        if batch.frame.height or batch.empty:
+            yield batch
+
+
+def _utf8_blocks(path: Path, encoding: str) -> Iterator[tuple[bytes, bool]]:
+    """(block of the file in UTF-8, whether it is the last), READ_BYTES at a time."""
+    utf8 = codecs.lookup(encoding).name == "utf-8"
+    decoder = None if utf8 else codecs.getincrementaldecoder(encoding)(errors="strict")
+    lines_before = 0
     with path.open("rb") as handle:
+        block = handle.read(READ_BYTES).removeprefix(codecs.BOM_UTF8 if encoding == "utf-8-sig" else b"")
         while True:
-            block = handle.read(READ_BYTES)
-            try:
-                pending += decoder.decode(block, final=not block)
-            except UnicodeDecodeError as error:
-                line = first_line + pending.count("\n") + block[:error.start].count(b"\n")
-                raise FileRefused(str(path), f"tecken som inte kan läsas som {encoding}: {error.reason}",
-                                  line=line) from None
-            if block:  # the last line goes on in the next block
-                cut = pending.rfind("\n") + 1
-                text, pending = pending[:cut], pending[cut:]
+            final = not block
+            if decoder is not None:
+                try:
+                    text = decoder.decode(block, final=final).encode("utf-8")
+                except UnicodeDecodeError as error:
+                    raise FileRefused(str(path), f"tecken som inte kan läsas som {encoding}: {error.reason}",
+                                      line=1 + lines_before + block[:error.start].count(b"\n")) from None
+                lines_before += block.count(b"\n")
             else:
-                text, pending = pending, ""
-            if not text:
-                if block:
-                    continue
+                text = block
+            yield text, final
+            if final:
                 return
-            simple = _simple_block(text, first_line, delimiter, header_at, width)
-            if simple is not None:
-                first_line += text.count("\n") + (not text.endswith("\n"))
-                if simple.frame.height:
-                    yield simple
-                continue
-            lines = pl.Series("text", [text.removesuffix("\n")]).str.split("\n").explode()
-            parsed, taken = _quoted_records(path, lines, first_line, delimiter, final=not block)
-            if taken < lines.len():  # a quoted field goes on in the next block
-                pending = "\n".join(lines.slice(taken).to_list()) + "\n" + pending
-            batch = _frame(lines.slice(0, taken), parsed, first_line, delimiter, header_at, width)
-            first_line += taken
-            if batch.frame.height or batch.empty:
-                yield batch
-            if not block and not pending:
-                return
+            block = handle.read(READ_BYTES)
 
 
-def _simple_block(text: str, first_line: int, delimiter: str, header_at: int, width: int) -> RawBatch | None:
+def _simple_block(text: bytes, first_line: int, delimiter: str, header_at: int, width: int) -> RawBatch | None:
     """The records of a block whose lines are all plain (no quote character, no empty line, the
     header's number of fields) read by Polars' CSV reader, or None for any other block."""
-    if '"' in text:
+    if b'"' in text:
         return None
     start, line = 0, first_line
     while line <= header_at:  # the header and what stands above it
-        start = text.find("\n", start) + 1
+        start = text.find(b"\n", start) + 1
         if not start:
             return None
         line += 1
     body = text[start:]
     if not body:
         return RawBatch(pl.DataFrame())
-    count = body.count("\n") + (not body.endswith("\n"))
-    if body.count(delimiter) != (width - 1) * count:
+    count = body.count(b"\n") + (not body.endswith(b"\n"))
+    if body.count(delimiter.encode()) != (width - 1) * count:
         return None
     try:
-        frame = pl.read_csv(body.encode("utf-8"), has_header=False, separator=delimiter, quote_char=None,
+        frame = pl.read_csv(body, has_header=False, separator=delimiter, quote_char=None,
                             schema={field(i): pl.String for i in range(width)})
     except pl.exceptions.PolarsError:  # a line of more fields than the header
         return None
@@ -145,7 +159,7 @@ def _simple_block(text: str, first_line: int, delimiter: str, header_at: int, wi
         return None
     last = field(width - 1)
     frame = frame.with_columns(pl.all().fill_null(""))
-    if "\r" in body:
+    if b"\r" in body:
         frame = frame.with_columns(pl.col(last).str.strip_suffix("\r"))
     blank = [pl.col(name).str.strip_chars(WHITESPACE) == "" for name in frame.columns]
     if frame.select(blank[0].any()).item() and frame.select(pl.all_horizontal(blank).any()).item():

@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import re
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
@@ -92,19 +93,27 @@ class _Bytes:
     bare_carriage_returns: bool  # a \r not before \n: a line end the csv module alone reads as one
 
 
-def _hash_and_check_utf8(path: Path) -> _Bytes:
+def _read_bytes(path: Path) -> _Bytes:
+    """The file's digest (hashed in a thread: hashlib lets go of the GIL) and what its bytes say
+    of its encoding and line ends."""
     digest, decoder, valid = hashlib.sha256(), codecs.getincrementaldecoder("utf-8")(), True
     bare, last = 0, b""
-    with path.open("rb") as handle:
+    with path.open("rb") as handle, ThreadPoolExecutor(1) as hasher:
+        hashed = None
         while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-            bare += chunk.count(b"\r") - chunk.count(b"\r\n") - (last == b"\r" and chunk[:1] == b"\n")
+            if hashed is not None:
+                hashed.result()
+            hashed = hasher.submit(digest.update, chunk)
+            if b"\r" in chunk or last == b"\r":
+                bare += chunk.count(b"\r") - chunk.count(b"\r\n") - (last == b"\r" and chunk[:1] == b"\n")
             last = chunk[-1:]
             if valid:
                 try:
                     decoder.decode(chunk)
                 except UnicodeDecodeError:
                     valid = False
+        if hashed is not None:
+            hashed.result()
     if valid:
         try:
             decoder.decode(b"", final=True)
@@ -146,7 +155,7 @@ def open_source(path: Path) -> Source:
         head = handle.read(_HEAD_BYTES)
     if not head.strip():
         raise FileRefused(str(path), "filen är tom")
-    read = _hash_and_check_utf8(path)
+    read = _read_bytes(path)
     sha256 = read.sha256
     if head.startswith(b"PK\x03\x04") or path.suffix.casefold() in (".xlsx", ".xlsm"):
         return Source(path, "xlsx", sha256, None, _xlsx_candidates(path))
