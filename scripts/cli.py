@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import signal
 import sys
+import threading
 from contextlib import closing, contextmanager
 from pathlib import Path
 
@@ -14,6 +16,7 @@ import click
 from . import identifiers, locks
 from .database import connect, ensure_schema, schema_version_problem
 from .loader import LOADED, REFUSED, FileResult, LoadOptions, load_file
+from .staging import remove_leftovers
 from .profiles import builtin_profiles
 from .reading import ReadOptions
 from .register import REGISTER_VARIABLE
@@ -90,6 +93,8 @@ def load(db_path: Path, replace: bool, source, license_, max_rejected: float, bu
     """Läs in leverantörsreskontror (CSV, XLSX, JSON) i databasen, en transaktion per fil."""
     profiles = _profiles(profile)
     options = LoadOptions(buyer, buyer_name, period, profile, source, license_, replace, max_rejected)
+    if threading.current_thread() is threading.main_thread():  # as Ctrl-C: the transaction rolled back
+        signal.signal(signal.SIGTERM, _stopped)
     existed = db_path.exists()
     results = []
     try:
@@ -112,6 +117,10 @@ def load(db_path: Path, replace: bool, source, license_, max_rejected: float, bu
     sys.exit(1 if any(r.status == REFUSED for r in results) else 0)
 
 
+def _stopped(signum, frame) -> None:
+    raise SystemExit(128 + signum)
+
+
 def _disk_refused(error: Exception) -> bool:
     """SQLite's errors for a write the disk did not take: full (ENOSPC), or a file size limit."""
     return isinstance(error, sqlite3.OperationalError) and (
@@ -126,6 +135,7 @@ def _open_database(path: Path):
         raise click.BadParameter(f"kan inte skriva databasen {path}: {error}", param_hint="--db") from None
     try:
         with locks.loading(path):
+            remove_leftovers(path)
             try:
                 db.conn.execute("BEGIN IMMEDIATE")
                 db.conn.execute("ROLLBACK")

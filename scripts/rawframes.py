@@ -173,25 +173,21 @@ def _quoted_records(path: Path, lines: pl.Series, first_line: int, delimiter: st
     its first line: fields, or None for the lines a quoted field joins to it}; and how many
     lines are read (fewer than all when the last record goes on after them)."""
     parsed: dict[int, list[str] | None] = {}
-    count = lines.len()
     for index in lines.str.contains('"', literal=True).arg_true().to_list():
         if index in parsed:
             continue  # joined to a record already read
-        end = index + 1
-        while True:
-            text = "\n".join(lines.slice(index, end - index).to_list())
-            try:
-                parsed[index] = next(csv.reader([text], delimiter=delimiter, strict=True))
-                break
-            except csv.Error as error:
-                if str(error) != "unexpected end of data" or (end == count and final):
-                    raise FileRefused(str(path), f"felaktig citering ({error}): ett citattecken som "
-                                      "inte avslutas eller står mitt i ett fält", line=first_line + index) from None
-                if end == count:  # read on in the next block
-                    return {i: f for i, f in parsed.items() if i < index}, index
-                end += 1
-        parsed.update(dict.fromkeys(range(index + 1, end)))
-    return parsed, count
+        # The lines from here as the file has them: the csv module reads on while a field is quoted
+        # (once past its field size limit, 131,072 characters, a quote that never ends is refused).
+        reader = csv.reader((line + "\n" for line in lines.slice(index)), delimiter=delimiter, strict=True)
+        try:
+            parsed[index] = next(reader)
+        except csv.Error as error:
+            if str(error) == "unexpected end of data" and not final:  # read on in the next block
+                return {i: f for i, f in parsed.items() if i < index}, index
+            raise FileRefused(str(path), f"felaktig citering ({error}): ett citattecken som inte avslutas "
+                              "eller står mitt i ett fält", line=first_line + index) from None
+        parsed.update(dict.fromkeys(range(index + 1, index + reader.line_num)))
+    return parsed, lines.len()
 
 
 def _frame(lines: pl.Series, parsed: dict, first_line: int, delimiter: str, header_at: int,
@@ -224,7 +220,8 @@ def _frame(lines: pl.Series, parsed: dict, first_line: int, delimiter: str, head
             "fields": pl.Series(width_read, dtype=pl.UInt32),
             **{field(c): pl.Series([f[c] if c < len(f) else None for _, f in records_read], dtype=pl.String)
                for c in range(width)},
-            "rest": pl.Series([delimiter.join(f[width:]) if len(f) > width else None for _, f in records_read],
+            # what stands after the header's fields: None when it is blank (or nothing), else a mark
+            "rest": pl.Series([None if not "".join(f[width:]).strip() else "x" for _, f in records_read],
                               dtype=pl.String)})], how="vertical_relaxed").sort("i")
     count = pl.col("fields")
     extra_blank = pl.col("rest").is_null() | pl.col("rest").str.contains(only_blank)

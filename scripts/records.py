@@ -39,6 +39,8 @@ _BLANK = f"[{WHITESPACE}]"
 _NUMBER_NEEDS_WORK = rf"^{_BLANK}|{_BLANK}$|\.|^[-–]+$|[eE]\+?[0-9]|[0-9]{{6}}[-+ ]?[0-9]{{4}}"
 _FREE_TEXT = ("forvaltning", "grund", "avtal", "kommun_id", "s_kod_nr", "faktura_typ")
 _SUM_ROW = "summeringsrad: beloppet är summan av filens rader"
+_LARGEST_AMOUNT = 1e13  # kronor: ten times what Sweden's public bodies pay suppliers in a year
+_TOO_LARGE = "orimligt belopp '{}': över 10 000 miljarder kronor"
 
 
 class Rejected(Exception):
@@ -146,6 +148,10 @@ class BatchNormaliser:
         frame = frame.with_columns(
             amount=pl.when(pl.col("plain")).then(amount_text.str.replace(",", ".", literal=True).cast(pl.Float64))
             .otherwise(pl.col("a_amount").fill_null(0.0)))
+        too_large = pl.col("amount").abs() >= _LARGEST_AMOUNT
+        frame = frame.with_columns(**{
+            "amount!": pl.when(too_large).then(pl.format(_TOO_LARGE, amount_text)).otherwise(pl.col("amount!")),
+            "amount": pl.when(too_large).then(0.0).otherwise(pl.col("amount"))})
         frame = frame.with_columns(ore=(pl.col("amount") * 100).round(0).cast(pl.Int64))
         frame, currencies = self._currencies(frame)
         frame = self._apply(frame, self.rules["buyer"], [self.source("kopare_id"), self.source("kopare")])

@@ -19,12 +19,15 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import tempfile
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from pathlib import Path
 
 import adbc_driver_manager as adbc
 import adbc_driver_sqlite
 import polars as pl
+
+_ADBC = ThreadPoolExecutor(1, thread_name_prefix="adbc")  # one writer at a time, for every staging file
+
 
 class Staging:
     """New rows of one of conn's tables gathered in a staging file of their own, attached to conn
@@ -37,10 +40,12 @@ class Staging:
         self.create = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?",
                                    [table]).fetchone()[0]
         self.columns = [row[1] for row in conn.execute(f"PRAGMA table_info([{table}])")]
-        self.directory = Path(tempfile.mkdtemp(prefix="openup-"))
+        database = Path(next(row[2] for row in conn.execute("PRAGMA database_list") if row[1] == "main"))
+        # Beside the database: on its disk, whose room a load needs anyway (a temporary folder may
+        # be small, or memory), and found again by the next load if this one is killed.
+        self.directory = Path(tempfile.mkdtemp(prefix=_prefix(database), dir=database.parent))
         self.path = self.directory / "staging.db"
         self.writer = None
-        self.thread = ThreadPoolExecutor(1, thread_name_prefix="adbc")
         self.writing: Future | None = None
 
     def __enter__(self) -> Staging:
@@ -50,6 +55,7 @@ class Staging:
                 self.writer.execute(sql)  # a throwaway file: no journal
             self.conn.execute(f"ATTACH DATABASE ? AS {self.alias}", [str(self.path)])
         except BaseException:
+            self._close_writer(commit=False)
             self._remove()
             raise
         return self
@@ -58,7 +64,7 @@ class Staging:
         """Stage rows (a frame with the table's columns, ids given)."""
         rows = frame.select(self.columns)
         self._written()
-        self.writing = self.thread.submit(self.writer.ingest, self.table, rows)
+        self.writing = _ADBC.submit(self.writer.ingest, self.table, rows)
 
     def index_meanwhile(self) -> None:
         """Give the staged rows the table's indexes, in ADBC's thread, while conn does other work:
@@ -66,7 +72,7 @@ class Staging:
         indexes = [sql for sql, in self.conn.execute(
             "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL", [self.table])]
         self._written()
-        self.writing = self.thread.submit(lambda: [self.writer.execute(sql) for sql in indexes])
+        self.writing = _ADBC.submit(lambda: [self.writer.execute(sql) for sql in indexes])
 
     def copy(self) -> None:
         """Copy the staged rows into the table, in conn's transaction."""
@@ -76,7 +82,8 @@ class Staging:
 
     def __exit__(self, *exc) -> None:
         try:
-            self.thread.shutdown(wait=True)  # a batch being written when the load failed
+            if self.writing is not None:  # what ADBC was doing when the load failed
+                wait([self.writing])
             self._close_writer(commit=False)
             if not self.conn.in_transaction:
                 self.conn.execute(f"DETACH DATABASE {self.alias}")
@@ -100,6 +107,16 @@ class Staging:
 
     def _remove(self) -> None:
         shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def remove_leftovers(database: Path) -> None:
+    """Remove the staging folders a killed load of database left (call it holding the load lock)."""
+    for folder in database.parent.glob(f"{_prefix(database)}*"):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _prefix(database: Path) -> str:
+    return f".{database.name}.staging-"
 
 
 class _Writer:

@@ -215,6 +215,10 @@ class _SeenKeys:
         return seen
 
 
+# Polars folds a chunk in a thread of its own (it lets go of the GIL) while the next is read.
+_FOLDING = ThreadPoolExecutor(1, thread_name_prefix="fold")
+
+
 class FileAggregates:
     """Totals of one file's rows, folded in a chunk at a time as the rows stream past.
 
@@ -230,8 +234,6 @@ class FileAggregates:
         self.next_invoice_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM fakturor").fetchone()[0]
         self.suppliers: set[str] = set()
         self.partials: dict[Summary, list[pl.DataFrame]] = {s: [] for s in (*SUMMARIES, FILE_BUYERS)}
-        # Polars folds a chunk in a thread of its own (it lets go of the GIL) while the next is read.
-        self.thread = ThreadPoolExecutor(1, thread_name_prefix="fold")
         self.folding: Future | None = None
         self._new_chunk()
 
@@ -256,7 +258,7 @@ class FileAggregates:
         chunk = self.chunk
         self._new_chunk()
         self._folded()  # one chunk is folded at a time
-        self.folding = self.thread.submit(self._fold, chunk)
+        self.folding = _FOLDING.submit(self._fold, chunk)
 
     def _fold(self, chunk: list[pl.DataFrame]) -> pl.DataFrame | None:
         """Fold a chunk into the partial totals (Polars only: it runs in the thread); the chunk's
@@ -327,7 +329,6 @@ class FileAggregates:
     def finish(self) -> None:
         """Write what is left, then bring the reference tables up to date."""
         self.flush()
-        self.thread.shutdown()
         self._write_totals()
         conn = self.conn
         for summary in SUMMARIES:

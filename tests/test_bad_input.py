@@ -7,6 +7,7 @@ import io
 import json
 import os
 import sqlite3
+import time
 import zipfile
 from pathlib import Path
 
@@ -103,6 +104,45 @@ def test_lines_too_long_or_short_are_rejected_individually(database, tmp_path):
     report = run_openup("validate", "--json", path)
     reasons = [e["orsak"] for e in json.loads(report.output)[0]["exempel"]]
     assert reasons == ["fel antal fält: väntade 15, fick 13", "fel antal fält: väntade 15, fick 16"]
+
+
+def test_a_quote_that_never_ends_is_refused_at_once_on_its_line(database, tmp_path, monkeypatch):
+    """Even when the rest of a large file follows it (the csv module's field limit stops it)."""
+    from openup import rawframes
+    monkeypatch.setattr(rawframes, "READ_BYTES", 64 * 1024)
+    lines = v11_lines(40_000)
+    lines[6] = lines[6].replace("Leverantör", '"Leverantör', 1)
+    path = tmp_path / "citat_2023-01.csv"
+    path.write_text("\n".join(lines) + "\n")
+    before = dump(database)
+    started = time.perf_counter()
+    result = run_openup("load", "--db", database, path)
+    assert time.perf_counter() - started < 20
+    assert result.exit_code == 1 and "rad 7" in result.output and "felaktig citering" in result.output, result.output
+    assert dump(database) == before
+
+
+def test_a_quoted_trailing_field_is_a_field(database, tmp_path):
+    """A sixteenth field holding only a delimiter, quoted, is not an empty trailing column."""
+    lines = v11_lines(60)
+    lines[5] += ';";"'
+    lines[6] += ";;"  # two empty trailing columns: no error
+    path = tmp_path / "extra_2023-01.csv"
+    path.write_text("\n".join(lines) + "\n")
+    report = json.loads(run_openup("validate", "--json", path).output)[0]
+    assert [(e["rad"], e["orsak"]) for e in report["exempel"]] == [(6, "fel antal fält: väntade 15, fick 16")]
+
+
+def test_an_absurd_amount_is_a_rejected_line_not_a_crash(database, tmp_path):
+    lines = v11_lines(60)
+    fields = lines[3].split(";")
+    fields[10] = "1" * 30
+    lines[3] = ";".join(fields)
+    path = tmp_path / "stort_2023-01.csv"
+    path.write_text("\n".join(lines) + "\n")
+    report = json.loads(run_openup("validate", "--json", path).output)[0]
+    assert [(e["rad"], e["kolumn"]) for e in report["exempel"]] == [(4, "nettobelopp")]
+    assert "orimligt belopp" in report["exempel"][0]["orsak"]
 
 
 def test_unknown_header_names_the_closest_profiles(tmp_path):

@@ -106,3 +106,25 @@ def test_killed_load_leaves_the_database_as_it_was(tmp_path):
     with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert dump(db) == before
+    assert list(tmp_path.glob(".k.db.staging-*"))  # the killed load's staging file, beside the database
+    assert run_openup("load", "--db", db, write_v11(tmp_path / "c_2023-03.csv", 10, month="2023-03")).exit_code == 0
+    assert not list(tmp_path.glob(".k.db.staging-*"))  # removed by the next load
+
+
+def test_a_stopped_load_rolls_back_and_leaves_nothing_behind(tmp_path):
+    """SIGTERM (a service stopped, a timeout) ends a load as Ctrl-C does."""
+    db = tmp_path / "t.db"
+    assert run_openup("load", "--db", db, write_v11(tmp_path / "a_2023-01.csv", 40)).exit_code == 0
+    before = dump(db)
+    big = write_v11(tmp_path / "big_2023-02.csv", 300_000, month="2023-02")
+    process = subprocess.Popen([Path(sys.executable).parent / "openup", "load", "--db", db, big],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob(".t.db.staging-*")) and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.5)  # into the file's rows
+    assert process.poll() is None, "the load finished before it could be stopped"
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(30) == 128 + signal.SIGTERM
+    assert dump(db) == before
+    assert not list(tmp_path.glob(".t.db.staging-*")) and not Path(f"{db}-journal").exists()
