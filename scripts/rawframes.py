@@ -6,10 +6,11 @@ the record cannot be read as a row: a wrong number of fields) and `innehall` (th
 published, joined, where they differ from the columns). Lines holding only delimiters or
 whitespace are left out and counted.
 
-CSV files are split into records by Polars, line by line; only lines holding a quote character
-go through the csv module, which also joins a quoted field's line breaks. A file with a bare
-carriage return as line end, or in an encoding read only as a whole (UTF-16), is read by the
-csv module record by record instead, as XLSX and JSON rows are.
+CSV files are read a block at a time: a block whose lines are all plain by Polars' CSV reader,
+any other split into lines by Polars, of which only those holding a quote character go through
+the csv module (which also joins a quoted field's line breaks). A file with a bare carriage
+return as line end, or in an encoding read only as a whole (UTF-16), is read by the csv module
+record by record instead, as XLSX and JSON rows are.
 """
 
 from __future__ import annotations
@@ -192,44 +193,34 @@ def _quoted_records(path: Path, lines: pl.Series, first_line: int, delimiter: st
 
 def _frame(lines: pl.Series, parsed: dict, first_line: int, delimiter: str, header_at: int,
            width: int) -> RawBatch:
-    """The records as a frame: lines split by Polars, records the csv module read as they are."""
+    """The records as a frame: lines without a quote split by Polars, the records the csv module
+    read made a frame as any records read by Python are."""
     frame = pl.DataFrame({"text": lines}).with_row_index("i").with_columns(
         (pl.col("i").cast(pl.Int64) + first_line).alias(LINE))
     unquoted = frame.filter(pl.col(LINE) > header_at)
     if parsed:
         unquoted = unquoted.filter(~pl.col("i").is_in(list(parsed)))
-    delimiters = pl.col(CONTENT).str.count_matches(delimiter, literal=True)
     only_blank = f"^[{WHITESPACE}{'' if delimiter in WHITESPACE else delimiter}]*$"  # delimiters and whitespace
-    records = unquoted.select("i", LINE, pl.col("text").str.strip_suffix("\r").alias(CONTENT)).with_columns(
-        fields=delimiters + 1, blank=pl.col(CONTENT).str.contains(only_blank))
-    read = {index: fields for index, fields in parsed.items() if fields is not None and first_line + index > header_at}
+    records = unquoted.select(LINE, pl.col("text").str.strip_suffix("\r").alias(CONTENT)).with_columns(
+        blank=pl.col(CONTENT).str.contains(only_blank))
     empty = records["blank"].sum()
-    records = records.filter(~pl.col("blank"))
     # Split in Rust: the header's fields, then what stands after them (null where nothing does).
     split = pl.col(CONTENT).str.splitn(delimiter, width + 1).struct.rename_fields([*map(field, range(width)), "rest"])
-    frame = records.select("i", LINE, CONTENT, "fields", split.alias("split")).unnest("split")
-    if read:
-        records_read = [(index, fields) for index, fields in read.items()
-                        if "".join(fields).strip()]
-        empty += len(read) - len(records_read)
-        width_read = [len(fields) for _, fields in records_read]
-        frame = pl.concat([frame, pl.DataFrame({
-            "i": pl.Series([index for index, _ in records_read], dtype=pl.UInt32),
-            LINE: pl.Series([first_line + index for index, _ in records_read], dtype=pl.Int64),
-            CONTENT: pl.Series([delimiter.join(fields) for _, fields in records_read], dtype=pl.String),
-            "fields": pl.Series(width_read, dtype=pl.UInt32),
-            **{field(c): pl.Series([f[c] if c < len(f) else None for _, f in records_read], dtype=pl.String)
-               for c in range(width)},
-            # what stands after the header's fields: None when it is blank (or nothing), else a mark
-            "rest": pl.Series([None if not "".join(f[width:]).strip() else "x" for _, f in records_read],
-                              dtype=pl.String)})], how="vertical_relaxed").sort("i")
+    records = records.filter(~pl.col("blank")).select(
+        LINE, CONTENT, pl.col(CONTENT).str.count_matches(delimiter, literal=True).add(1).alias("fields"),
+        split.alias("split")).unnest("split")
     count = pl.col("fields")
-    extra_blank = pl.col("rest").is_null() | pl.col("rest").str.contains(only_blank)
-    wrong = (count < width) | ((count > width) & ~extra_blank)
-    return RawBatch(frame.select(
+    wrong = (count < width) | ((count > width) & ~pl.col("rest").str.contains(only_blank))
+    batch = RawBatch(records.select(
         *(pl.when(wrong).then(pl.lit("")).otherwise(pl.col(field(i)).fill_null("")).alias(field(i))
           for i in range(width)),
         LINE,
         pl.when(wrong).then(pl.format(_WIDTH_ERROR.format(width, "{}"), count)).alias(ERROR),
         pl.when(count != width).then(pl.col(CONTENT)).alias(CONTENT),
     ), int(empty or 0))
+    read = {first_line + index: fields for index, fields in parsed.items()
+            if fields is not None and first_line + index > header_at}
+    if not read:
+        return batch
+    quoted = from_records(list(read), list(read.values()), width, delimiter)
+    return RawBatch(pl.concat([batch.frame, quoted.frame]).sort(LINE), batch.empty + quoted.empty)

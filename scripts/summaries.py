@@ -7,10 +7,10 @@ chunks are combined with the same aggregations. The totals are additive: a loade
 them with sign +1, a replaced file takes them back with -1. Reference tables (buyers,
 suppliers, accounts) are then recomputed for the keys touched.
 
-Invoices (konteringar summed per buyer, supplier, invoice number and voucher) are grouped
-among the file's most recent invoices (a window of 50,000 to about 125,000) to keep memory
-flat, and added to the invoice already written under the same key (an upsert on fakturor's
-unique key): an invoice's rows make one invoice wherever they stand in the file.
+Invoices (konteringar summed per buyer, supplier, invoice number and voucher) are grouped per
+chunk. A chunk's invoices whose key the file has not had are staged in bulk; the few others are
+added to the invoice already there (an upsert on fakturor's unique key): an invoice's rows make
+one invoice wherever they stand in the file.
 """
 
 from __future__ import annotations
