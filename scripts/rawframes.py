@@ -32,7 +32,7 @@ WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u
               "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
 LINE, ERROR, CONTENT = "rad", "fel", "innehall"
 _WIDTH_ERROR = "fel antal fält: väntade {}, fick {}"
-READ_BYTES = 2 * 2**20  # of the file decoded and split at a time
+READ_BYTES = 4 * 2**20  # of the file read at a time: each call into Polars has a cost of its own (2 MiB: 0.5 s more at 1M rows)
 _LINE_ENDS_SPLIT_BY_POLARS = frozenset({"utf-8", "utf-8-sig", "cp1252", "cp850", "iso-8859-1", "latin-1",
                                         "windows-1252", "ascii"})
 

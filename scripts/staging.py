@@ -26,6 +26,8 @@ import adbc_driver_manager as adbc
 import adbc_driver_sqlite
 import polars as pl
 
+from .database import PAGE_SIZE
+
 _ADBC = ThreadPoolExecutor(1, thread_name_prefix="adbc")  # one writer at a time, for every staging file
 
 
@@ -51,7 +53,7 @@ class Staging:
     def __enter__(self) -> Staging:
         try:
             self.writer = _Writer(self.path)
-            for sql in ("PRAGMA journal_mode = OFF", "PRAGMA synchronous = OFF", self.create, "BEGIN"):
+            for sql in (f"PRAGMA page_size = {PAGE_SIZE}", "PRAGMA journal_mode = OFF", "PRAGMA synchronous = OFF", self.create, "BEGIN"):
                 self.writer.execute(sql)  # a throwaway file: no journal
             self.conn.execute(f"ATTACH DATABASE ? AS {self.alias}", [str(self.path)])
         except BaseException:

@@ -4,6 +4,7 @@ the JSON contract, and bad parameters."""
 from __future__ import annotations
 
 import asyncio
+import math
 import re
 
 import pytest
@@ -246,3 +247,32 @@ def test_a_number_with_a_wrong_check_digit_is_not_found_and_says_why(planted):
     for path in ("/inkop/kopare/212000-1356.json", "/inkop/flaggor.json?kopare=212000-1356"):
         answer = asyncio.run(datasette.client.get(path))
         assert answer.status_code == 404 and "kontrollsiffran" in answer.json()["error"], path
+
+
+def test_benford_counts_first_digits_at_every_boundary(tmp_path):
+    """The indicator counts an amount's first digit by the interval it lies in; a count in
+    Python of each invoice's first digit gives the same MAD, for amounts on and just off the
+    intervals' edges, below zero, and from 10 kr to 10^15 kr."""
+    from openup.database import connect, ensure_schema
+
+    db = connect(tmp_path / "benford.db")
+    ensure_schema(db)
+    edges = [m * d + offset for m in (10 ** k for k in range(1, 16)) for d in range(1, 10)
+             for offset in (-0.01, 0, 0.004, 0.5)]
+    amounts = [*edges, *(-a for a in edges[::3]), 9.99, -9.99, 0.0]
+    invoices = [("212000-0001" if i % 2 else "212000-0002", 2023 + i % 3, a) for i, a in enumerate(amounts)]
+    db.conn.executemany("INSERT INTO kopare (kopare_id, kopare) VALUES (?, ?)",
+                        [(b, b) for b in ("212000-0001", "212000-0002")])
+    db.conn.executemany("INSERT INTO fakturor (kopare_id, ar, summa) VALUES (?, ?, ?)", invoices)
+    indicator = INDICATORS["benford"]
+    found = db.conn.execute(indicator.sql, {"kopare": "", "ar": "", **indicator.arguments(
+        {"mad": "0", "min_fakturor": "10"})}).fetchall()
+    expected = {}
+    for buyer, year, amount in invoices:
+        if abs(amount) >= 10:
+            expected.setdefault((buyer, year), []).append(int(str(int(abs(amount)))[0]))
+    benford = [math.log10(1 + 1 / d) for d in range(1, 10)]
+    mad = {key: round(sum(abs(digits.count(d) / len(digits) - benford[d - 1]) for d in range(1, 10)) / 9, 4)
+           for key, digits in expected.items()}
+    assert {(buyer, year): (count, value) for buyer, year, count, value, _ in found} == {
+        key: (len(expected[key]), mad[key]) for key in expected}
