@@ -25,7 +25,7 @@ from .reading import DEFAULT_MAX_REJECTED_SHARE, ReadOptions, Tally, read_ledger
 from .records import ROW_COLUMNS
 from .schema import INVOICES, LEDGER, TABLES
 from .staging import Staging
-from .summaries import SUMMARIES, FileAggregates, batch_of_rows
+from .summaries import SUMMARIES, FileAggregates, batch_of_rows, staged_totals_tables
 
 LOADED, SKIPPED, REFUSED = "inläst", "överhoppad", "vägrad"
 # The tables a first load writes most rows of: their indexes are built once after, not kept up
@@ -80,7 +80,7 @@ def load_file(db: sqlite_utils.Database, path: Path, profiles: dict[str, Profile
         if earlier and not options.replace:
             raise FileRefused(str(path), "en fil med samma namn men annat innehåll är redan "
                                          "inläst: ange --replace för att ersätta den")
-        with Staging(conn, LEDGER.name) as ledger, Staging(conn, INVOICES.name) as invoices:
+        with Staging(conn, LEDGER.name) as ledger, Staging(conn, INVOICES.name, also=staged_totals_tables()) as invoices:
             conn.execute("BEGIN")  # deferred: IMMEDIATE would lock the staging files too (see staging.py)
             try:
                 result = _load_in_transaction(db, path, reading, options, earlier, (ledger, invoices), progress)
@@ -119,13 +119,13 @@ def _load_in_transaction(db, path, reading, options, earlier, staged, progress) 
          options.source, options.license, dt.datetime.now(dt.UTC).isoformat(timespec="seconds")],
     ).lastrowid
     result = FileResult(path, LOADED, unknown_columns=reading.unknown_columns)
-    aggregates = FileAggregates(conn, file_id, invoices=invoices)
+    aggregates = FileAggregates(conn, file_id, invoices=invoices, totals=invoices)
     _stream_into(conn, reading.batches(), file_id, last_before + 1, result.tally, aggregates, ledger, progress)
     tally = result.tally
     refusal = tally.refusal(path, options.max_rejected_share)
     if refusal:
         raise refusal
-    aggregates.flush()  # its last partial invoices are staged
+    aggregates.flush()  # its last partial invoices and totals are staged, and totals summed meanwhile
     if fresh:
         invoices.index_meanwhile()
     ledger.copy()

@@ -37,8 +37,9 @@ class Staging:
     files only outside one), begun DEFERRED: BEGIN IMMEDIATE takes a lock on every attached file
     at once, this one too, where ADBC writes."""
 
-    def __init__(self, conn: sqlite3.Connection, table: str):
+    def __init__(self, conn: sqlite3.Connection, table: str, also: dict[str, str] | None = None):
         self.conn, self.table, self.alias = conn, table, f"staged_{table}"
+        self.also = also or {}  # further tables staged in the same file: name -> CREATE TABLE
         self.create = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?",
                                    [table]).fetchone()[0]
         self.columns = [row[1] for row in conn.execute(f"PRAGMA table_info([{table}])")]
@@ -53,7 +54,8 @@ class Staging:
     def __enter__(self) -> Staging:
         try:
             self.writer = _Writer(self.path)
-            for sql in (f"PRAGMA page_size = {PAGE_SIZE}", "PRAGMA journal_mode = OFF", "PRAGMA synchronous = OFF", self.create, "BEGIN"):
+            for sql in (f"PRAGMA page_size = {PAGE_SIZE}", "PRAGMA journal_mode = OFF", "PRAGMA synchronous = OFF",
+                        self.create, *self.also.values(), "BEGIN"):
                 self.writer.execute(sql)  # a throwaway file: no journal
             self.conn.execute(f"ATTACH DATABASE ? AS {self.alias}", [str(self.path)])
         except BaseException:
@@ -62,19 +64,26 @@ class Staging:
             raise
         return self
 
-    def add(self, frame: pl.DataFrame) -> None:
-        """Stage rows (a frame with the table's columns, ids given)."""
-        rows = frame.select(self.columns)
+    def add(self, frame: pl.DataFrame, table: str | None = None) -> None:
+        """Stage rows: of the table (a frame with its columns, ids given), or of one of `also`."""
+        rows = frame.select(self.columns) if table is None else frame
         self._written()
-        self.writing = _ADBC.submit(self.writer.ingest, self.table, rows)
+        self.writing = _ADBC.submit(self.writer.ingest, table or self.table, rows)
+
+    def staged(self, table: str) -> str:
+        """A table of the staging file as conn names it (readable once copy() has run)."""
+        return f"{self.alias}.[{table}]"
 
     def index_meanwhile(self) -> None:
         """Give the staged rows the table's indexes, in ADBC's thread, while conn does other work:
         an empty table with the same indexes then takes the rows and the indexes as they are."""
-        indexes = [sql for sql, in self.conn.execute(
-            "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL", [self.table])]
+        self.meanwhile([sql for sql, in self.conn.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL", [self.table])])
+
+    def meanwhile(self, statements: list[str]) -> None:
+        """Run statements on the staging file in ADBC's thread, while conn does other work."""
         self._written()
-        self.writing = _ADBC.submit(lambda: [self.writer.execute(sql) for sql in indexes])
+        self.writing = _ADBC.submit(lambda: [self.writer.execute(sql) for sql in statements])
 
     def copy(self) -> None:
         """Copy the staged rows into the table, in conn's transaction."""
