@@ -7,6 +7,14 @@ import sqlite3
 from collections.abc import Awaitable, Callable
 
 
+LEDGER = "leverantorsreskontra"
+
+
+def whole_table(sql: str) -> bool:
+    """Whether a table page's query (Datasette's "select … from <table> <where> …") is unfiltered."""
+    return " where " not in sql.lower()
+
+
 async def ledger_database(datasette):
     """The first served database with the ledger's summary tables, or None."""
     for database in datasette.databases.values():

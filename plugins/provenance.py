@@ -9,6 +9,8 @@ import re
 from datasette import hookimpl
 from datasette.database import QueryInterrupted
 
+from .ledger import LEDGER, whole_table
+
 
 @hookimpl
 def extra_template_vars(template, datasette, database):
@@ -32,7 +34,7 @@ _PAGE_ORDER = re.compile(r"\s+order\s+by\s+[\w\[\]\"\s,]+$", re.IGNORECASE)
 
 @hookimpl(specname="extra_template_vars")
 def ledger_sum_vars(template, datasette, database, table, request):
-    if template != "table.html" or table != "leverantorsreskontra":
+    if template != "table.html" or table != LEDGER:
         return {}
 
     async def ledger_sum(sql: str, params: dict) -> float | None:
@@ -40,8 +42,7 @@ def ledger_sum_vars(template, datasette, database, table, request):
         it against the figure that led here; None past the first page or the time limit."""
         if request.args.get("_next") or not _PAGE_LIMIT.search(sql):
             return None
-        unfiltered = " where " not in sql.lower()  # the whole ledger: from the buyers' totals
-        total = ("SELECT round(sum(summa), 2) FROM kopare" if unfiltered
+        total = ("SELECT round(sum(summa), 2) FROM kopare" if whole_table(sql)  # from the buyers' totals
                  else f"SELECT round(sum(nettobelopp), 2) FROM ({_PAGE_ORDER.sub('', _PAGE_LIMIT.sub('', sql))})")
         try:
             rows = (await datasette.get_database(database).execute(total, params)).rows

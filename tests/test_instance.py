@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import shutil
 import sqlite3
 from html.parser import HTMLParser
 
@@ -235,6 +236,37 @@ async def test_the_whole_ledger_page_gives_the_total_of_every_buyer(datasette, d
         total = conn.execute("SELECT round(sum(nettobelopp), 2) FROM leverantorsreskontra").fetchone()[0]
     html = (await datasette.client.get(f"/{db_name}/leverantorsreskontra")).text
     assert number(total, 2) + " kr" in html
+
+
+def _facet_counts(page: dict, column: str = "kopare_id") -> dict:
+    return {row["value"]: row["count"] for row in page["facet_results"][column]["results"]}
+
+
+@pytest.mark.parametrize("column, size", [(None, 30), (None, 2), ("kopare_id", 30), ("leverantor_id", 30),
+                                          ("konto_nr", 30)])
+async def test_the_ledgers_facet_per_buyer_counts_every_row_it_covers(datasette, db_name, sample_db, column, size):
+    with sqlite3.connect(sample_db) as conn:
+        value = column and conn.execute(f"SELECT [{column}] FROM leverantorsreskontra GROUP BY 1 "
+                                        "ORDER BY count(*) DESC").fetchone()[0]
+        where = f"WHERE [{column}] = :value" if column else ""
+        expected = conn.execute(f"SELECT kopare_id, count(*) FROM leverantorsreskontra {where} "
+                                "GROUP BY 1 ORDER BY 2 DESC, 1", {"value": value}).fetchall()
+    query = f"?{column}={value}&_facet_size={size}" if column else f"?_facet_size={size}"
+    page = (await datasette.client.get(f"/{db_name}/leverantorsreskontra.json{query}")).json()
+    assert expected and list(_facet_counts(page).items()) == expected[:size]
+    assert page["facet_results"]["kopare_id"]["truncated"] == (len(expected) > size)
+
+
+async def test_the_whole_ledgers_facet_per_buyer_is_read_from_the_buyers_totals(sample_db, tmp_path):
+    tampered = tmp_path / sample_db.name
+    shutil.copy(sample_db, tampered)
+    with sqlite3.connect(tampered) as conn:
+        conn.execute("UPDATE kopare SET rader = rader + 1000000 WHERE kopare_id = '212000-1355'")
+    datasette = make_datasette([tampered])
+    whole = (await datasette.client.get(f"/{tampered.stem}/leverantorsreskontra.json")).json()
+    assert _facet_counts(whole)["212000-1355"] > 1000000  # from kopare, not counted
+    one_buyer = (await datasette.client.get(f"/{tampered.stem}/leverantorsreskontra.json?kopare_id=212000-1355"))
+    assert _facet_counts(one_buyer.json())["212000-1355"] < 1000000  # counted: the rows shown
 
 
 def test_the_map_background_draws_sweden_and_its_borders():

@@ -1,0 +1,70 @@
+"""Facets on the whole ledger read from the summaries built at load.
+
+Datasette counts a column facet with a GROUP BY over the rows a table page shows: over a whole
+ledger of ten million rows that takes a second, longer than the facet time limit, so the
+ledger's default facet (per buyer) would time out on its unfiltered page. The rows per buyer of
+the whole ledger are in kopare already. Datasette's column facet is kept for everything else
+(a filtered ledger, other columns, other tables): this one takes its place and answers only
+those facets from the summary.
+"""
+
+from __future__ import annotations
+
+from datasette import hookimpl
+from datasette.facets import ColumnFacet
+from datasette.utils import path_with_added_args, path_with_removed_args
+
+from .ledger import LEDGER, whole_table
+
+# Ledger column -> the count of the whole ledger's rows per value, from a summary table.
+WHOLE_LEDGER_COUNTS = {
+    "kopare_id": "SELECT kopare_id AS value, rader AS count FROM kopare WHERE rader > 0",
+}
+
+
+class LedgerColumnFacet(ColumnFacet):
+    def _whole_ledger(self) -> bool:
+        return self.table == LEDGER and not self.params and whole_table(self.sql)
+
+    def _from_summary(self, config: dict) -> bool:
+        return self._whole_ledger() and (config.get("column") or config["simple"]) in WHOLE_LEDGER_COUNTS
+
+    def get_configs(self):
+        return [c for c in super().get_configs() if not self._from_summary(c["config"])]
+
+    async def facet_results(self):
+        results, timed_out = await super().facet_results()
+        summarised = [c for c in super().get_configs() if self._from_summary(c["config"])]
+        return [await self._summary_facet(c) for c in summarised] + results, timed_out
+
+    async def _summary_facet(self, source_and_config: dict) -> dict:
+        config = source_and_config["config"]
+        column = config.get("column") or config["simple"]
+        size = self.get_facet_size()
+        rows = (await self.ds.execute(
+            self.database, f"{WHOLE_LEDGER_COUNTS[column]} ORDER BY count DESC, value LIMIT {size + 1}",
+        )).rows
+        labels = await self.ds.expand_foreign_keys(self.database, self.table, column,
+                                                    [row["value"] for row in rows[:size]])
+        return {
+            "name": column,
+            "type": self.type,
+            "hideable": source_and_config["source"] != "metadata",
+            "toggle_url": self.ds.urls.path(path_with_removed_args(self.request, {"_facet": column})),
+            "results": [{
+                "value": row["value"],
+                "label": labels.get((column, row["value"]), row["value"]),
+                "count": row["count"],
+                "toggle_url": self.ds.absolute_url(
+                    self.request, self.ds.urls.path(path_with_added_args(self.request, {column: row["value"]}))),
+                "selected": False,  # the whole ledger: no value is filtered on
+            } for row in rows[:size]],
+            "truncated": len(rows) > size,
+        }
+
+
+@hookimpl(hookwrapper=True)
+def register_facet_classes():
+    outcome = yield
+    outcome.force_result([[LedgerColumnFacet if cls is ColumnFacet else cls for cls in classes]
+                          for classes in outcome.get_result()])
