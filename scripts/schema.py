@@ -105,8 +105,10 @@ LEDGER = Table(
           "Line in the source file (line, sheet row or object number)"),
     ),
     pk=("id",),
-    # nettobelopp in both: the sum of a filtered ledger page is read from the index alone
-    indexes=(("kopare_id", "bokforingsdatum", "nettobelopp"), ("leverantor_nyckel", "bokforingsdatum", "nettobelopp")),
+    # The columns a reader filters the ledger by first (buyer, supplier key, supplier id), with
+    # nettobelopp: the sum of a filtered ledger page is read from the index alone.
+    indexes=(("kopare_id", "bokforingsdatum", "nettobelopp"), ("leverantor_nyckel", "bokforingsdatum", "nettobelopp"),
+             ("leverantor_id", "nettobelopp")),
 )
 
 SOURCE_FILES = Table(
@@ -482,6 +484,6 @@ TABLES: tuple[Table, ...] = (
     INVOICES, FLAGS,
     DIRECT_AWARD_LIMITS, BUILD_INFO,
 )
-SCHEMA_VERSION = "7"  # 2: kopare_manad, kopare_leverantor_ar, kopare_ar; 3: faktura_typ, file
+SCHEMA_VERSION = "8"  # 2: kopare_manad, kopare_leverantor_ar, kopare_ar; 3: faktura_typ, file
 # columns, invoices by content; 4: namnform, namnnycklade_leverantorer; 5: flaggor; 6: kopare_dag;
-# 7: nettobelopp in the ledger indexes
+# 7: nettobelopp in the ledger indexes; 8: the ledger indexed by leverantor_id
