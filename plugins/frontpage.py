@@ -25,7 +25,7 @@ def extra_template_vars(template, datasette):
         database = await ledger_database(datasette)
         if database is None:
             return None
-        return await once_per_version(database, "frontpage", lambda: _coverage(database))
+        return await once_per_version(database, "frontpage", lambda: _coverage(datasette, database))
 
     return {"openup": coverage}
 
@@ -40,13 +40,17 @@ async def _largest_supplier(datasette) -> dict | None:
     return {"database": database.name, **dict(rows[0])} if rows else None
 
 
-async def _coverage(database) -> dict:
-    """Who published which months: the same for every visitor until the next load."""
+async def _coverage(datasette, database) -> dict:
+    """Who published which months: the same for every visitor until the next load, so its table
+    (a row per buyer and year) is rendered once, not on every request."""
     rows = (await database.execute(_COVERAGE)).rows
     info = dict((await database.execute("SELECT nyckel, varde FROM databasinfo")).rows)
+    coverage = [{**dict(row), "manader": _months(row["manader"])} for row in rows]
     return {
         "database": database.name,
-        "coverage": [{**dict(row), "manader": _months(row["manader"])} for row in rows],
+        "coverage_html": await datasette.render_template(
+            "_coverage.html", {"coverage": coverage, "database": database.name}),
+        "buyers": len({row["kopare_id"] for row in rows}),
         "rows": sum(row["rader"] for row in rows),
         "latest_load": info.get("senast_inlast"),
     }
