@@ -2,12 +2,15 @@
 number), buyers and payments (by account text or department), found by organisation number
 with or without the hyphen, or by name regardless of case and of å, ä and ö.
 
-Names are compared folded (sokform, registered as an SQL function) against the tables built at
-load, which hold each distinct name once: never a scan of the ledger.
+Names are compared folded (sokform) against the tables built at load, never a scan of the
+ledger. Each distinct text is folded once per version of the database and kept in memory: a
+search then only looks for the query in the folded texts (in Python, in milliseconds), where
+folding every row's text in SQL took a quarter of a second at ten million rows.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from urllib.parse import urlencode
@@ -16,7 +19,7 @@ from datasette import hookimpl
 
 from openup.indicator import BadParameter
 
-from .ledger import ledger_database
+from .ledger import ledger_database, once_per_version
 from .patterns import NotFound, guarded, page_of, render_page
 from .patterns.filters import page_window
 from .patterns.views import query_rows
@@ -33,9 +36,23 @@ def sokform(text: str | None) -> str:
     return " " + _NOT_WORD.sub(" ", plain).strip() + " "
 
 
-@hookimpl
-def prepare_connection(conn):
-    conn.create_function("sokform", 1, sokform, deterministic=True)
+# What each kind of hit is found by: (value, text) pairs, the text folded and matched, the value
+# given to the kind's query as the JSON array :matching.
+_SEARCHED = {
+    "leverantorer": "SELECT leverantor_id, leverantor FROM leverantorsnamn",
+    "namnnycklade": "SELECT DISTINCT leverantor_nyckel, leverantor_nyckel FROM namnnycklade_leverantorer",
+    "kopare": "SELECT kopare_id, kopare FROM kopare",
+    "konton": "SELECT DISTINCT konto_text, konto_text FROM konton",
+    "forvaltningar": "SELECT DISTINCT forvaltning, forvaltning FROM kopare_forvaltning_manad",
+}
+
+
+async def _folded_texts(database) -> dict[str, list[tuple[str, str]]]:
+    """Per kind, (folded text, value) for every distinct text: the same until the next load."""
+    async def fold():
+        return {kind: [(sokform(text), value) for value, text in (await database.execute(sql)).rows]
+                for kind, sql in _SEARCHED.items()}
+    return await once_per_version(database, "sokformer", fold)
 
 
 def _number_range(query: str) -> tuple[str, str] | None:
@@ -50,53 +67,56 @@ def _number_range(query: str) -> tuple[str, str] | None:
 
 async def search(database, query: str) -> tuple[list[dict], bool]:
     """The hits, and whether some kind had more than _MOST."""
-    name = f"%{sokform(query).strip()}%"
+    needle = sokform(query).strip()
+    folded = await _folded_texts(database)
     numbers = _number_range(query) or ("", "")
-    params = {"namn": name, "fran": numbers[0], "till": numbers[1], "most": _MOST}
+    params = {"fran": numbers[0], "till": numbers[1], "most": _MOST}
     ledger = f"/{database.name}/leverantorsreskontra?"
     hits, truncated = [], False
 
-    async def matching(sql: str) -> list[dict]:
+    async def matching(kind: str, sql: str) -> list[dict]:
         nonlocal truncated
-        rows = await query_rows(database, sql, params)
+        found = sorted({value for text, value in folded[kind] if needle in text})
+        rows = await query_rows(database, sql, {**params, "matching": json.dumps(found)})
         truncated = truncated or len(rows) >= _MOST
         return rows
 
-    for row in await matching("""SELECT leverantor_id, leverantor, summa, rader FROM leverantorer
-            WHERE leverantor_id IN (SELECT leverantor_id FROM leverantorsnamn WHERE sokform(leverantor) LIKE :namn)
+    for row in await matching("leverantorer", """SELECT leverantor_id, leverantor, summa, rader FROM leverantorer
+            WHERE leverantor_id IN (SELECT value FROM json_each(:matching))
                OR (leverantor_id >= :fran AND leverantor_id < :till)
             ORDER BY summa DESC LIMIT :most"""):
         hits.append({"typ": "leverantor", "namn": row["leverantor"], "id": row["leverantor_id"],
                      "summa": row["summa"], "rader": row["rader"],
                      "url": f"/inkop/leverantor/{row['leverantor_id']}",
                      "rader_url": ledger + urlencode({"leverantor_nyckel": row["leverantor_id"]})})
-    for row in await matching("""SELECT n.leverantor_nyckel,
+    for row in await matching("namnnycklade", """SELECT n.leverantor_nyckel,
                 group_concat(DISTINCT n.leverantor_id_typ) AS typer,
                 (SELECT round(sum(s.summa), 2) FROM kopare_leverantor_manad s
                  WHERE s.leverantor_nyckel = n.leverantor_nyckel) AS summa, sum(n.rader) AS rader
-            FROM namnnycklade_leverantorer n WHERE sokform(n.leverantor_nyckel) LIKE :namn
+            FROM namnnycklade_leverantorer n WHERE n.leverantor_nyckel IN (SELECT value FROM json_each(:matching))
             GROUP BY n.leverantor_nyckel ORDER BY summa DESC LIMIT :most"""):
         rows_behind = ledger + urlencode({"leverantor_nyckel": row["leverantor_nyckel"]})
         hits.append({"typ": "leverantor", "namn": row["leverantor_nyckel"], "id": None,
                      "utan_organisationsnummer": row["typer"], "summa": row["summa"], "rader": row["rader"],
                      "url": rows_behind, "rader_url": rows_behind})
-    for row in await matching("""SELECT kopare_id, kopare, summa, rader FROM kopare
-            WHERE sokform(kopare) LIKE :namn OR (kopare_id >= :fran AND kopare_id < :till)
+    for row in await matching("kopare", """SELECT kopare_id, kopare, summa, rader FROM kopare
+            WHERE kopare_id IN (SELECT value FROM json_each(:matching)) OR (kopare_id >= :fran AND kopare_id < :till)
             ORDER BY summa DESC LIMIT :most"""):
         hits.append({"typ": "kopare", "namn": row["kopare"], "id": row["kopare_id"], "summa": row["summa"],
                      "rader": row["rader"], "url": f"/inkop/kopare/{row['kopare_id']}",
                      "rader_url": ledger + urlencode({"kopare_id": row["kopare_id"]})})
-    for row in await matching("""SELECT c.kopare_id, k.kopare, c.konto_nr, c.konto_text, c.summa, c.rader
-            FROM konton c JOIN kopare k ON k.kopare_id = c.kopare_id WHERE sokform(c.konto_text) LIKE :namn
+    for row in await matching("konton", """SELECT c.kopare_id, k.kopare, c.konto_nr, c.konto_text, c.summa, c.rader
+            FROM konton c JOIN kopare k ON k.kopare_id = c.kopare_id
+            WHERE c.konto_text IN (SELECT value FROM json_each(:matching))
             ORDER BY c.summa DESC LIMIT :most"""):
         rows_behind = ledger + urlencode({"kopare_id": row["kopare_id"], "konto_nr": row["konto_nr"]})
         hits.append({"typ": "betalning", "namn": f"{row['konto_nr']} {row['konto_text']}", "id": row["konto_nr"],
                      "kopare_id": row["kopare_id"], "kopare": row["kopare"], "falt": "konto",
                      "summa": row["summa"], "rader": row["rader"], "url": rows_behind, "rader_url": rows_behind})
-    for row in await matching("""SELECT f.kopare_id, k.kopare, f.forvaltning, round(sum(f.summa), 2) AS summa,
+    for row in await matching("forvaltningar", """SELECT f.kopare_id, k.kopare, f.forvaltning, round(sum(f.summa), 2) AS summa,
                 sum(f.rader) AS rader
             FROM kopare_forvaltning_manad f JOIN kopare k ON k.kopare_id = f.kopare_id
-            WHERE sokform(f.forvaltning) LIKE :namn GROUP BY f.kopare_id, f.forvaltning
+            WHERE f.forvaltning IN (SELECT value FROM json_each(:matching)) GROUP BY f.kopare_id, f.forvaltning
             ORDER BY summa DESC LIMIT :most"""):
         rows_behind = ledger + urlencode({"kopare_id": row["kopare_id"], "forvaltning": row["forvaltning"]})
         hits.append({"typ": "betalning", "namn": row["forvaltning"], "id": None, "kopare_id": row["kopare_id"],
