@@ -23,16 +23,23 @@ WHOLE_LEDGER_COUNTS = {
 
 
 class LedgerColumnFacet(ColumnFacet):
-    def _whole_ledger(self) -> bool:
-        return self.table == LEDGER and not self.params and whole_table(self.sql)
+    summary_served = False  # whether this database has the summary (set before the facets run)
 
     def _from_summary(self, config: dict) -> bool:
-        return self._whole_ledger() and (config.get("column") or config["simple"]) in WHOLE_LEDGER_COUNTS
+        return (self.summary_served and self.table == LEDGER and not self.params and whole_table(self.sql)
+                and (config.get("column") or config["simple"]) in WHOLE_LEDGER_COUNTS)
 
     def get_configs(self):
         return [c for c in super().get_configs() if not self._from_summary(c["config"])]
 
+    async def suggest(self):
+        # The facets read from the summary are shown already: not to be suggested again.
+        return [s for s in await super().suggest()
+                if not self._from_summary({"simple": s["name"]})]
+
     async def facet_results(self):
+        # A ledger exported per buyer (openup export) has no summary: Datasette counts its rows.
+        self.summary_served = await self.ds.get_database(self.database).table_exists("kopare")
         results, timed_out = await super().facet_results()
         summarised = [c for c in super().get_configs() if self._from_summary(c["config"])]
         return [await self._summary_facet(c) for c in summarised] + results, timed_out

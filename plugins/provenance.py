@@ -42,10 +42,12 @@ def ledger_sum_vars(template, datasette, database, table, request):
         it against the figure that led here; None past the first page or the time limit."""
         if request.args.get("_next") or not _PAGE_LIMIT.search(sql):
             return None
-        total = ("SELECT round(sum(summa), 2) FROM kopare" if whole_table(sql)  # from the buyers' totals
+        db = datasette.get_database(database)
+        # The whole ledger's from the buyers' totals, where there are any (a buyer's exported file has none).
+        total = ("SELECT round(sum(summa), 2) FROM kopare" if whole_table(sql) and await db.table_exists("kopare")
                  else f"SELECT round(sum(nettobelopp), 2) FROM ({_PAGE_ORDER.sub('', _PAGE_LIMIT.sub('', sql))})")
         try:
-            rows = (await datasette.get_database(database).execute(total, params)).rows
+            rows = (await db.execute(total, params)).rows
         except QueryInterrupted:
             return None
         return rows[0][0]

@@ -48,11 +48,12 @@ _SEARCHED = {
 
 
 async def _folded_texts(database) -> dict[str, list[tuple[str, str]]]:
-    """Per kind, (folded text, value) for every distinct text: the same until the next load."""
-    async def fold():
-        return {kind: [(sokform(text), value) for value, text in (await database.execute(sql)).rows]
+    """Per kind, (folded text, value) for every distinct text: the same until the next load.
+    Folded in the SQL thread, so that the first search after a load does not hold up the others."""
+    def fold(conn) -> dict[str, list[tuple[str, str]]]:
+        return {kind: [(sokform(text), value) for value, text in conn.execute(sql) if value is not None]
                 for kind, sql in _SEARCHED.items()}
-    return await once_per_version(database, "sokformer", fold)
+    return await once_per_version(database, "sokformer", lambda: database.execute_fn(fold))
 
 
 def _number_range(query: str) -> tuple[str, str] | None:

@@ -74,3 +74,9 @@ def test_a_search_says_when_it_shows_only_the_largest(instance, monkeypatch):
     assert body["avkortat"] is True and body["per_slag"] == 1
     monkeypatch.setattr(search, "_MOST", 500)
     assert asyncio.run(instance[0].client.get("/sok.json", params={"q": "bjorkbyg"})).json()["avkortat"] is False
+
+
+def test_a_query_of_punctuation_alone_matches_every_name_as_before(instance):
+    hits = found(instance, "--")  # folded to nothing, which every folded name contains
+    assert {"leverantor", "kopare", "betalning"} <= {h["typ"] for h in hits}
+    assert {h["namn"] for h in hits} >= {h["namn"] for h in found(instance, "bjorkbygg")}
