@@ -14,6 +14,7 @@ import yaml
 from openup.planted import SAMPLE_BUYERS
 from openup.schema import TABLES
 from openup_plugins.swedish import number
+from openup_plugins.facets import WHOLE_LEDGER_COUNTS
 from openup_plugins.instance import METADATA, SETTINGS, instance_metadata, make_datasette
 
 
@@ -255,6 +256,28 @@ async def test_the_ledgers_facet_per_buyer_counts_every_row_it_covers(datasette,
     page = (await datasette.client.get(f"/{db_name}/leverantorsreskontra.json{query}")).json()
     assert expected and list(_facet_counts(page).items()) == expected[:size]
     assert page["facet_results"]["kopare_id"]["truncated"] == (len(expected) > size)
+
+
+@pytest.mark.parametrize("column", sorted(WHOLE_LEDGER_COUNTS))
+async def test_every_facet_of_the_whole_ledger_read_from_a_summary_counts_every_row(datasette, db_name,
+                                                                                   sample_db, column):
+    page = (await datasette.client.get(f"/{db_name}/leverantorsreskontra.json?_facet={column}&_facet_size=max")).json()
+    with sqlite3.connect(sample_db) as conn:
+        expected = conn.execute(f"SELECT [{column}], count(*) FROM leverantorsreskontra WHERE [{column}] IS NOT NULL "
+                                "GROUP BY 1 ORDER BY 2 DESC, 1").fetchall()
+    size = SETTINGS.get("max_returned_rows", 1000)
+    assert len(expected) > 1 and list(_facet_counts(page, column).items()) == expected[:size]
+
+
+async def test_a_summary_facet_past_the_facet_time_limit_is_named_as_such(datasette, db_name, monkeypatch):
+    from openup_plugins import facets
+    endless = ("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1e9) "
+               "SELECT 'x' AS value, count(*) AS count FROM n")
+    monkeypatch.setitem(facets.WHOLE_LEDGER_COUNTS, "konto_nr", endless)
+    page = await datasette.client.get(f"/{db_name}/leverantorsreskontra.json?_facet=konto_nr&_=slow")
+    assert page.status_code == 200 and list(page.json()["facet_results"]) == ["kopare_id"]
+    html = await datasette.client.get(f"/{db_name}/leverantorsreskontra?_facet=konto_nr&_=slow")
+    assert html.status_code == 200 and "Dessa sammanställningar tog för lång tid: konto_nr" in html.text
 
 
 async def test_the_whole_ledgers_facet_per_buyer_is_read_from_the_buyers_totals(sample_db, tmp_path):
