@@ -1,0 +1,86 @@
+"""No page scans a table that grows with the ledger (issue 18): every query a page runs reads
+such a table through an index (SQLite's plan says SEARCH), so its time does not grow with the
+rows loaded. Each page is asked twice; only the second request's queries are checked, because
+what a page computes once per version of the database (kept in memory) may read more."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import types
+
+import pytest
+from datasette import hookimpl
+from datasette.plugins import pm
+from openup_plugins.instance import make_datasette
+
+GROWING = ("leverantorsreskontra", "fakturor", "kopare_leverantor_manad", "kopare_leverantor_ar",
+           "leverantor_konto", "kopare_dag", "avvisade_rader")
+_FIRST_ROWS = re.compile(r"^select [\w\[\], ]+ from \w+ order by id limit \d+$", re.IGNORECASE)
+
+
+@pytest.fixture
+def traced_queries():
+    """The SQL every connection opened from now on runs, with its parameters filled in."""
+    tracer = types.ModuleType("openup_test_tracer")
+    tracer.statements = []
+
+    @hookimpl
+    def prepare_connection(conn):
+        conn.set_trace_callback(tracer.statements.append)
+
+    tracer.prepare_connection = prepare_connection
+    pm.register(tracer, name=tracer.__name__)
+    yield tracer.statements
+    pm.unregister(name=tracer.__name__)
+
+
+def _scans(conn: sqlite3.Connection, sql: str) -> list[str] | None:
+    """The steps of sql's plan that scan a growing table; None for a query of another database
+    (Datasette's own, _internal). A table page's rows in rowid order up to a limit are read in
+    that order and stop there, whatever the table's size."""
+    if _FIRST_ROWS.search(" ".join(sql.split())):
+        return []
+    try:
+        plan = [row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}")]
+    except sqlite3.OperationalError as error:
+        if "no such table" in str(error):
+            return None
+        raise
+    return [step for step in plan if step.split(" USING ")[0] in {f"SCAN {table}" for table in GROWING}]
+
+
+def _pages(conn: sqlite3.Connection, name: str) -> list[str]:
+    buyer = conn.execute("SELECT kopare_id FROM kopare ORDER BY rader DESC").fetchone()[0]
+    supplier = conn.execute("SELECT leverantor_id FROM leverantorer ORDER BY rader DESC").fetchone()[0]
+    flag = conn.execute("SELECT indikator FROM flaggor GROUP BY 1 ORDER BY count(*) DESC").fetchone()[0]
+    return ["/", "/inkop", f"/inkop/kopare/{buyer}", f"/inkop/leverantor/{supplier}", "/inkop/flaggor",
+            f"/inkop/flaggor/{flag}?kopare={buyer}", f"/inkop/kvalitet?kopare={buyer}", "/sok?q=bygg",
+            f"/{name}/leverantorsreskontra?leverantor_id={supplier}", f"/{name}/leverantorsreskontra?kopare_id={buyer}",
+            f"/{name}/leverantorsreskontra?_facet=konto_nr&_facet=forvaltning&_facet=leverantor_nyckel"]
+
+
+async def test_no_page_scans_a_table_that_grows_with_the_ledger(sample_db, traced_queries):
+    datasette = make_datasette([sample_db])
+    with sqlite3.connect(sample_db) as conn:
+        pages = _pages(conn, sample_db.stem)
+        checked, scanning = 0, []
+        for page in pages:
+            assert (await datasette.client.get(page)).status_code == 200, page
+            traced_queries.clear()
+            again = f"{page}{'&' if '?' in page else '?'}_=2"  # not an answer from the page cache
+            assert (await datasette.client.get(again)).status_code == 200, again
+            for sql in set(traced_queries):
+                steps = _scans(conn, sql) if sql.lstrip().lower().startswith(("select", "with")) else None
+                if steps is not None:
+                    checked += 1
+                    scanning += [(page, step, " ".join(sql.split())[:160]) for step in steps]
+    assert checked > len(pages) and scanning == []
+
+
+async def test_the_check_sees_a_scan(sample_db):
+    with sqlite3.connect(sample_db) as conn:
+        assert _scans(conn, "SELECT sum(nettobelopp) FROM leverantorsreskontra WHERE konto_text = 'El'")
+        assert not _scans(conn, "SELECT count(*) FROM leverantorsreskontra WHERE kopare_id = '212000-1355'")
+        assert not _scans(conn, "select id, kopare_id from leverantorsreskontra order by id limit 51")
+        assert _scans(conn, "select id, kopare_id from leverantorsreskontra order by konto_nr limit 51")
