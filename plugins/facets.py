@@ -30,12 +30,16 @@ WHOLE_LEDGER_COUNTS = {
 }
 
 
+def _column(config: dict) -> str:
+    return config.get("column") or config["simple"]
+
+
 class LedgerColumnFacet(ColumnFacet):
     summary_served = False  # whether this database has the summary (set before the facets run)
 
     def _from_summary(self, config: dict) -> bool:
         return (self.summary_served and self.table == LEDGER and not self.params and whole_table(self.sql)
-                and (config.get("column") or config["simple"]) in WHOLE_LEDGER_COUNTS)
+                and _column(config) in WHOLE_LEDGER_COUNTS)
 
     def get_configs(self):
         return [c for c in super().get_configs() if not self._from_summary(c["config"])]
@@ -55,12 +59,11 @@ class LedgerColumnFacet(ColumnFacet):
                 try:
                     summarised.append(await self._summary_facet(config))
                 except QueryInterrupted:  # as Datasette's own: named among the facets that took too long
-                    timed_out.append(config["config"].get("column") or config["config"]["simple"])
+                    timed_out.append(_column(config["config"]))
         return summarised + results, timed_out
 
     async def _summary_facet(self, source_and_config: dict) -> dict:
-        config = source_and_config["config"]
-        column = config.get("column") or config["simple"]
+        column = _column(source_and_config["config"])
         size = self.get_facet_size()
         rows = (await self.ds.execute(
             self.database, f"{WHOLE_LEDGER_COUNTS[column]} ORDER BY count DESC, value LIMIT {size + 1}",

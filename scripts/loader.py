@@ -125,7 +125,7 @@ def _load_in_transaction(db, path, reading, options, earlier, staged, progress) 
     refusal = tally.refusal(path, options.max_rejected_share)
     if refusal:
         raise refusal
-    aggregates.flush()  # its last partial invoices and totals are staged, and totals summed meanwhile
+    aggregates.stage_totals()
     if fresh:
         invoices.index_meanwhile()
     ledger.copy()

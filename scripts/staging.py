@@ -83,7 +83,8 @@ class Staging:
     def meanwhile(self, statements: list[str]) -> None:
         """Run statements on the staging file in ADBC's thread, while conn does other work."""
         self._written()
-        self.writing = _ADBC.submit(lambda: [self.writer.execute(sql) for sql in statements])
+        execute = self.writer.execute  # not once the writer is closed: an error here, not lost in the thread
+        self.writing = _ADBC.submit(lambda: [execute(sql) for sql in statements])
 
     def copy(self) -> None:
         """Copy the staged rows into the table, in conn's transaction."""

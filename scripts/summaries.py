@@ -127,6 +127,10 @@ class Summary:
     def staged_table(self) -> str:
         return f"delsummor_{self.table}"
 
+    @property
+    def summed_table(self) -> str:
+        return f"summor_{self.table}"
+
     def create_staged(self) -> str:
         """The staging table of partial totals: rows() and the part each row came in."""
         names = [*self.keys, *(["ar"] if self.year_of else []), *(name for name, _, _ in self.values)]
@@ -140,7 +144,7 @@ class Summary:
                 for name, _, how in self.values if how == "sum"]
         latest = [name for name, _, how in self.values if how == "last"]
         keys = ", ".join(self.keys)
-        return (f"CREATE TABLE [summor_{self.table}] AS SELECT {keys}{', ar' if self.year_of else ''}, "
+        return (f"CREATE TABLE [{self.summed_table}] AS SELECT {keys}{', ar' if self.year_of else ''}, "
                 f"{', '.join([*sums, *latest, *(['max(del) AS del'] if latest else [])])} "
                 f"FROM [{self.staged_table}] GROUP BY {keys} ORDER BY {keys}")
 
@@ -149,7 +153,7 @@ class Summary:
         upserting them a part at a time sought keys all over the table (a file of 30,000
         suppliers spent half its time there)."""
         return (f"INSERT INTO main.{self.table} ({', '.join(self.columns)}) SELECT {', '.join(self.columns)} "
-                f"FROM {staged.staged(f'summor_{self.table}')} WHERE true ON CONFLICT DO UPDATE SET {self._updates()}")
+                f"FROM {staged.staged(self.summed_table)} WHERE true ON CONFLICT DO UPDATE SET {self._updates()}")
 
 
 def _compact(frame: pl.DataFrame) -> pl.DataFrame:
@@ -285,13 +289,16 @@ class FileAggregates:
             self._fold_chunk()
 
     def flush(self) -> None:
-        """Fold the rows added so far, and wait until they are; with totals staged, stage them
-        and have them summed in the staging file meanwhile (it is closed before finish())."""
+        """Fold the rows added so far, and wait until they are."""
         self._fold_chunk()
         self._folded()
-        if self.staged_totals is not None:
-            self._write_totals()
-            self.staged_totals.meanwhile([summary.summed() for summary in SUMMARIES])
+
+    def stage_totals(self) -> None:
+        """Once every row is added: stage the last partial invoices and totals, and have the
+        totals summed in the staging file meanwhile (before it is copied and closed)."""
+        self.flush()
+        self._write_totals()
+        self.staged_totals.meanwhile([summary.summed() for summary in SUMMARIES])
 
     def _fold_chunk(self) -> None:
         if not self.chunk_rows:
