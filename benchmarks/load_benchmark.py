@@ -111,16 +111,16 @@ def sqlite_typed_and_indexed(imported: Path, db_path: Path) -> tuple[float, floa
         "COMMIT;", ""]))
 
 
-def _openup() -> str:
+def openup_command() -> str:
     return shutil.which("openup", path=str(Path(sys.executable).parent)) or "openup"
 
 
 def openup_load(csv_path: Path, db_path: Path) -> tuple[float, float]:
-    return run_measured([_openup(), "load", "--db", str(db_path), str(csv_path)])
+    return run_measured([openup_command(), "load", "--db", str(db_path), str(csv_path)])
 
 
 def openup_validate(csv_path: Path) -> tuple[float, float]:
-    return run_measured([_openup(), "validate", str(csv_path)])
+    return run_measured([openup_command(), "validate", str(csv_path)])
 
 
 def flags_build(db_path: Path) -> tuple[float, float]:

@@ -4,13 +4,17 @@ Writes a national-spec CSV of ROWS distinct rows as a streaming generator (const
 a realistic spread: suppliers growing with the rows (rows / 300, at least 2,000: 33,333 at 10M;
 half the invoices go to a few large suppliers, half to any),
 invoices of one to five rows (three on average), 311 buyers of which a few book most rows and the
-rest form a long tail, two years of booking days. Then, in the same run:
+rest form a long tail, --years years of booking days (two by default). Then, in the same run:
 
   baseline  `sqlite3 .import` of the CSV
   openup    `openup load` of the CSV (time, ratio to the baseline, peak RSS), database size
+  shard     with --shard, `openup shard` of the loaded database (time, peak RSS, the national
+            and the largest year's database size); the pages are then served from them
   pages     each page type requested --repeat times through the real Datasette app, every
             request with other parameters (a random buyer or supplier, or an ignored parameter),
-            so that no answer comes from the instance's page cache; p50, p95 and 5xx answers
+            so that no answer comes from the instance's page cache; p50, p95 and 5xx answers.
+            Served from year databases, the ledger's pages are those of a random year, and two
+            more types are the national database's ledger links (sent on to a year, or listing them)
 
 Goals at 10M rows: every page other than ad hoc SQL p95 <= 100 ms, no 5xx, load ratio no worse
 than at 1M, peak RSS <= 300 MiB.
@@ -31,7 +35,7 @@ from itertools import accumulate
 from pathlib import Path
 
 from instance_benchmark import percentile
-from load_benchmark import openup_load, sqlite_import
+from load_benchmark import openup_command, openup_load, run_measured, sqlite_import
 from openup.columns import SPEC_COLUMNS
 from openup.sample import dot_amount
 from openup.synthetic import ACCOUNTS, make_suppliers, synthetic_municipality_orgnr
@@ -41,13 +45,13 @@ PAGE_GOAL_MS = 100
 BUYERS = 311  # 290 kommuner and 21 regioner, as many as Sweden has
 
 
-def write_scale_csv(path: Path, rows: int, seed: int) -> None:
+def write_scale_csv(path: Path, rows: int, seed: int, years: int = 2) -> None:
     rng = random.Random(seed)
     suppliers = make_suppliers(rng, max(2_000, rows // 300))
     buyers = [(synthetic_municipality_orgnr(n), f"Kommun {n}", f"{n:04d}") for n in range(BUYERS)]
     weights = list(accumulate(1 / (rank + 1) ** 1.1 for rank in range(BUYERS)))  # a long tail
     units = [f"{n}00 - Nämnd {n}" for n in range(1, 15)]
-    days = [f"{y}-{m:02d}-{d:02d}" for y in (2022, 2023) for m in range(1, 13) for d in range(1, 29)]
+    days = [f"{y}-{m:02d}-{d:02d}" for y in range(2024 - years, 2024) for m in range(1, 13) for d in range(1, 29)]
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, delimiter=";", lineterminator="\n")
         writer.writerow(SPEC_COLUMNS)
@@ -67,8 +71,9 @@ def write_scale_csv(path: Path, rows: int, seed: int) -> None:
             invoice += 1
 
 
-def page_types(database: Path, seed: int) -> dict[str, Callable[[], str]]:
-    """Page type -> a function giving the next path to ask for (never the same twice)."""
+def page_types(database: Path, seed: int, ledgers: list[str]) -> dict[str, Callable[[], str]]:
+    """Page type -> a function giving the next path to ask for (never the same twice); ledgers
+    are the databases holding the ledger (the database itself, or its years)."""
     rng = random.Random(seed)
     name = database.stem
     with sqlite3.connect(database) as conn:
@@ -77,7 +82,10 @@ def page_types(database: Path, seed: int) -> dict[str, Callable[[], str]]:
                                               "WHERE leverantor_id IS NOT NULL ORDER BY random() LIMIT 500")]
         slug = conn.execute("SELECT indikator FROM flaggor GROUP BY 1 ORDER BY count(*) DESC").fetchone()[0]
     counter = iter(range(10**9))
-    return {
+
+    def ledger() -> str:
+        return rng.choice(ledgers)
+    types = {
         "front page": lambda: f"/?_={next(counter)}",
         "/inkop": lambda: f"/inkop?_={next(counter)}",
         "buyer page": lambda: f"/inkop/kopare/{rng.choice(buyers)}",
@@ -85,19 +93,28 @@ def page_types(database: Path, seed: int) -> dict[str, Callable[[], str]]:
         "flag page": lambda: f"/inkop/flaggor/{slug}?kopare={rng.choice(buyers)}",
         "quality page": lambda: f"/inkop/kvalitet?kopare={rng.choice(buyers)}",
         "search": lambda: f"/sok?q={rng.choice(suppliers)[:4]}",
-        "ledger, no filter": lambda: f"/{name}/leverantorsreskontra?_={next(counter)}",
-        "ledger by supplier id": lambda: f"/{name}/leverantorsreskontra?leverantor_id={rng.choice(suppliers)}",
-        "same as JSON, _size=max": lambda: f"/{name}/leverantorsreskontra.json?_size=max"
+        "ledger, no filter": lambda: f"/{ledger()}/leverantorsreskontra?_={next(counter)}",
+        "ledger by supplier id": lambda: f"/{ledger()}/leverantorsreskontra?leverantor_id={rng.choice(suppliers)}",
+        "same as JSON, _size=max": lambda: f"/{ledger()}/leverantorsreskontra.json?_size=max"
                                            f"&leverantor_id={rng.choice(suppliers)}",
-        "ledger by buyer": lambda: f"/{name}/leverantorsreskontra?kopare_id={rng.choice(buyers)}",
-        "ledger facet by buyer": lambda: f"/{name}/leverantorsreskontra?_facet=kopare_id&_={next(counter)}",
+        "ledger by buyer": lambda: f"/{ledger()}/leverantorsreskontra?kopare_id={rng.choice(buyers)}",
+        "ledger facet by buyer": lambda: f"/{ledger()}/leverantorsreskontra?_facet=kopare_id&_={next(counter)}",
+        "ledger sorted by amount": lambda: f"/{ledger()}/leverantorsreskontra?_sort_desc=nettobelopp&_={next(counter)}",
     }
+    if ledgers != [name]:
+        year = ledgers[-1].removeprefix(f"{name}_")
+        types["national link, one year"] = lambda: (f"/{name}/leverantorsreskontra?kopare_id={rng.choice(buyers)}"
+                                                    f"&bokforingsdatum__gte={year}-01-01&bokforingsdatum__lte={year}-12-31")
+        types["national link, all years"] = lambda: f"/{name}/leverantorsreskontra?leverantor_id={rng.choice(suppliers)}"
+    return types
 
 
-async def measure_pages(database: Path, repeat: int, seed: int) -> list[tuple[str, float, float, int]]:
-    datasette = make_datasette([database])
+async def measure_pages(databases: list[Path], repeat: int, seed: int) -> list[tuple[str, float, float, int]]:
+    """Served as given: one database, or the national one and its years."""
+    datasette = make_datasette(databases)
     results = []
-    for label, next_path in page_types(database, seed).items():
+    ledgers = [d.stem for d in databases[1:]] or [databases[0].stem]
+    for label, next_path in page_types(databases[0], seed, ledgers).items():
         timings, failures = [], 0
         for _ in range(repeat):
             started = time.perf_counter()
@@ -113,13 +130,15 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--seed", type=int, default=18)
+    parser.add_argument("--years", type=int, default=2, help="booking years the rows spread over")
+    parser.add_argument("--shard", action="store_true", help="serve the pages from year databases")
     parser.add_argument("--keep", type=Path, help="keep the database built, at this path")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         source = folder / f"leverantorsreskontra_{args.rows}.csv"
         started = time.perf_counter()
-        write_scale_csv(source, args.rows, args.seed)
+        write_scale_csv(source, args.rows, args.seed, args.years)
         print(f"{args.rows:,} rows written in {time.perf_counter() - started:.0f} s "
               f"({source.stat().st_size / 2**20:,.0f} MiB)")
         base_s, _ = sqlite_import(source, folder / "baseline.db")
@@ -133,11 +152,24 @@ def main() -> None:
         print(f"sqlite3 .import {base_s:.1f} s; openup load {ours_s:.1f} s: ratio {ours_s / base_s:.2f}; "
               f"peak {ours_mib:.0f} MiB (goal <= 300); database {database.stat().st_size / 2**30:.2f} GiB; "
               f"{suppliers:,} suppliers, {invoices:,} invoices")
-        inspect_file(database)
+        served = shard(database, folder / "shards") if args.shard else [database]
+        for path in served:
+            inspect_file(path)
         print(f"{'page':<26} {'p50 ms':>8} {'p95 ms':>8} {'5xx':>4}  goal p95 <= {PAGE_GOAL_MS} ms")
-        for label, p50, p95, failures in asyncio.run(measure_pages(database, args.repeat, args.seed)):
+        for label, p50, p95, failures in asyncio.run(measure_pages(served, args.repeat, args.seed)):
             mark = "" if p95 <= PAGE_GOAL_MS and not failures else "  MISSED"
             print(f"{label:<26} {p50:>8.0f} {p95:>8.0f} {failures:>4}{mark}")
+
+
+def shard(database: Path, out: Path) -> list[Path]:
+    """`openup shard` of database into out, measured: the national database, then the years."""
+    seconds, peak = run_measured([openup_command(), "shard", "--db", str(database), str(out)])
+    national, *years = [out / f"{database.stem}.db", *sorted(out.glob(f"{database.stem}_*.db"))]
+    largest = max(years, key=lambda p: p.stat().st_size)
+    print(f"openup shard {seconds:.1f} s, peak {peak:.0f} MiB: national {national.stat().st_size / 2**30:.2f} GiB, "
+          f"{len(years)} years, largest {largest.name} {largest.stat().st_size / 2**30:.2f} GiB, "
+          f"all years {sum(p.stat().st_size for p in years) / 2**30:.2f} GiB")
+    return [national, *years]
 
 
 if __name__ == "__main__":

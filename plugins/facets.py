@@ -18,15 +18,15 @@ from datasette.utils import path_with_added_args, path_with_removed_args
 
 from .ledger import LEDGER, whole_table
 
-# Ledger column -> the count of the whole ledger's rows per value, from a summary table.
+# Ledger column -> the summary table, and the count of the whole ledger's rows per value from it.
 WHOLE_LEDGER_COUNTS = {
-    "kopare_id": "SELECT kopare_id AS value, rader AS count FROM kopare WHERE rader > 0",
-    "konto_nr": "SELECT konto_nr AS value, sum(rader) AS count FROM kopare_konto_manad "
-                "WHERE konto_nr IS NOT NULL GROUP BY konto_nr",
-    "forvaltning": "SELECT forvaltning AS value, sum(rader) AS count FROM kopare_forvaltning_manad "
-                   "WHERE forvaltning IS NOT NULL GROUP BY forvaltning",
-    "leverantor_nyckel": "SELECT leverantor_nyckel AS value, sum(rader) AS count FROM leverantor_konto "
-                         "WHERE leverantor_nyckel IS NOT NULL GROUP BY leverantor_nyckel",
+    "kopare_id": ("kopare", "SELECT kopare_id AS value, rader AS count FROM kopare WHERE rader > 0"),
+    "konto_nr": ("kopare_konto_manad", "SELECT konto_nr AS value, sum(rader) AS count FROM kopare_konto_manad "
+                 "WHERE konto_nr IS NOT NULL GROUP BY konto_nr"),
+    "forvaltning": ("kopare_forvaltning_manad", "SELECT forvaltning AS value, sum(rader) AS count "
+                    "FROM kopare_forvaltning_manad WHERE forvaltning IS NOT NULL GROUP BY forvaltning"),
+    "leverantor_nyckel": ("leverantor_konto", "SELECT leverantor_nyckel AS value, sum(rader) AS count "
+                          "FROM leverantor_konto WHERE leverantor_nyckel IS NOT NULL GROUP BY leverantor_nyckel"),
 }
 
 
@@ -35,11 +35,12 @@ def _column(config: dict) -> str:
 
 
 class LedgerColumnFacet(ColumnFacet):
-    summary_served = False  # whether this database has the summary (set before the facets run)
+    summaries_served: frozenset = frozenset()  # this database's summary tables (set before the facets run)
 
     def _from_summary(self, config: dict) -> bool:
-        return (self.summary_served and self.table == LEDGER and not self.params and whole_table(self.sql)
-                and _column(config) in WHOLE_LEDGER_COUNTS)
+        column = _column(config)
+        return (self.table == LEDGER and not self.params and whole_table(self.sql) and column in WHOLE_LEDGER_COUNTS
+                and WHOLE_LEDGER_COUNTS[column][0] in self.summaries_served)
 
     def get_configs(self):
         return [c for c in super().get_configs() if not self._from_summary(c["config"])]
@@ -50,8 +51,10 @@ class LedgerColumnFacet(ColumnFacet):
                 if not self._from_summary({"simple": s["name"]})]
 
     async def facet_results(self):
-        # A ledger exported per buyer (openup export) has no summary: Datasette counts its rows.
-        self.summary_served = await self.ds.get_database(self.database).table_exists("kopare")
+        # A ledger exported per buyer (openup export) has no summary, a year's database (openup
+        # shard) some: Datasette counts the rows of the others.
+        tables = await self.ds.get_database(self.database).table_names()
+        self.summaries_served = frozenset(table for table, _ in WHOLE_LEDGER_COUNTS.values() if table in tables)
         results, timed_out = await super().facet_results()
         summarised = []
         for config in super().get_configs():
@@ -66,7 +69,7 @@ class LedgerColumnFacet(ColumnFacet):
         column = _column(source_and_config["config"])
         size = self.get_facet_size()
         rows = (await self.ds.execute(
-            self.database, f"{WHOLE_LEDGER_COUNTS[column]} ORDER BY count DESC, value LIMIT {size + 1}",
+            self.database, f"{WHOLE_LEDGER_COUNTS[column][1]} ORDER BY count DESC, value LIMIT {size + 1}",
             custom_time_limit=self.ds.setting("facet_time_limit_ms"),
         )).rows
         labels = await self.ds.expand_foreign_keys(self.database, self.table, column,

@@ -11,8 +11,10 @@ import copy
 from html import escape
 import json
 import os
+import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import yaml
@@ -91,6 +93,11 @@ def inspect_file(database: Path) -> Path:
     return target
 
 
+def _has_flags(database: Path) -> bool:
+    with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as conn:
+        return conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'flaggor'").fetchone() is not None
+
+
 SERVED_DATABASES, SERVED_EXPORTS = "OPENUP_SERVED_DATABASES", "OPENUP_SERVED_EXPORTS"
 
 
@@ -110,6 +117,9 @@ def make_datasette(databases: list[Path], *, inspect: bool = True, exports: Path
         for database in databases:
             inspect_data.update(json.loads(inspect_file(database).read_text()))
     metadata = instance_metadata([d.stem for d in databases])
+    for database in databases:
+        if not _has_flags(database):  # a year's database (openup shard): its rows, not the flags
+            metadata["databases"][database.stem].pop("queries", None)
     return Datasette(
         immutables=[str(d) for d in databases],
         inspect_data=inspect_data or None,

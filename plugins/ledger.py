@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 from collections.abc import Awaitable, Callable
 
+from openup.shards import YEAR_DATABASES
 
 LEDGER = "leverantorsreskontra"
 
@@ -21,6 +23,26 @@ async def ledger_database(datasette):
         if database.name != "_internal" and await database.table_exists("kopare_leverantor_manad"):
             return database
     return None
+
+
+def year_databases(datasette, database: str) -> dict[int, str]:
+    """The year databases of a served national database, by year ({} for any other database)."""
+    path = datasette.databases[database].path
+    if not path:
+        return {}
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True) as conn:
+            row = conn.execute("SELECT varde FROM databasinfo WHERE nyckel = ?", [YEAR_DATABASES]).fetchone()
+    except sqlite3.Error:  # not an openup database
+        return {}
+    years = {int(year): name for year, name in json.loads(row[0]).items()} if row else {}
+    return {year: name for year, name in years.items() if name in datasette.databases}
+
+
+async def ledger_parts(database) -> list:
+    """The databases holding database's ledger rows: itself, or its year databases by year."""
+    years = year_databases(database.ds, database.name)
+    return [database.ds.get_database(years[year]) for year in sorted(years)] or [database]
 
 
 def version(conn: sqlite3.Connection) -> tuple:

@@ -260,6 +260,25 @@ def export(db_path: Path, out_dir: Path) -> None:
 
 
 @main.command()
+@click.option("--db", "db_path", required=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
+def shard(db_path: Path, out_dir: Path) -> None:
+    """Dela databasen i en databas per bokföringsår och en nationell med allt utom raderna."""
+    from .shards import write_shards
+
+    with locks.loading(db_path):  # no load changes the rows while they are copied
+        try:
+            result = write_shards(db_path, out_dir)
+        except (ValueError, sqlite3.Error, OSError) as error:
+            raise click.ClickException(f"{db_path} delades inte ({error}); publicerade filer är orörda") from None
+    for label, paths in (("skriven", result.written), ("oförändrad", result.kept), ("borttagen", result.removed)):
+        for path in paths:
+            click.echo(f"{path}: {label}")
+    click.echo(f"{result.national}: skriven")
+
+
+@main.command()
 @click.argument("databases", nargs=-1, required=True,
                 type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--host", default="127.0.0.1", show_default=True)

@@ -51,11 +51,16 @@ def drop_indexes(db: sqlite_utils.Database, table: Table) -> None:
 def ensure_schema(db: sqlite_utils.Database) -> None:
     """Create what is missing; an existing database is left as it is, if it is of our schema."""
     if not db["databasinfo"].exists():
-        _create_tables(db)
+        create_tables(db, TABLES)
     problem = schema_version_problem(db.conn)
     if problem:
         raise sqlite3.DatabaseError(problem)
-    for table in TABLES:
+    enable_fts(db, TABLES)
+
+
+def enable_fts(db: sqlite_utils.Database, tables) -> None:
+    """Full-text search on the tables that have it, of the rows already there and those to come."""
+    for table in tables:
         if table.fts and not db[table.name].detect_fts():
             db[table.name].enable_fts(list(table.fts), create_triggers=True, tokenize="trigram")
 
@@ -72,16 +77,18 @@ def schema_version_problem(conn: sqlite3.Connection) -> str | None:
             f"version {SCHEMA_VERSION}: bygg om databasen från källfilerna")
 
 
-def _create_tables(db: sqlite_utils.Database) -> None:
+def create_tables(db: sqlite_utils.Database, tables) -> None:
+    """The tables with their indexes, the direct-award limits and the schema version, in one transaction."""
     with db.conn:
         db.conn.execute("BEGIN")
-        for table in TABLES:
+        for table in tables:
             db[table.name].create(
                 {c.name: _TYPES[c.type] for c in table.columns},
                 pk=table.pk[0] if len(table.pk) == 1 else table.pk,
             )
             create_indexes(db, table)
-        _insert_direct_award_limits(db)
+        if DIRECT_AWARD_LIMITS in tables:
+            _insert_direct_award_limits(db)
         db.conn.execute("INSERT INTO databasinfo VALUES ('schemaversion', ?)", [SCHEMA_VERSION])
 
 

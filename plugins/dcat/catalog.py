@@ -3,10 +3,12 @@ calendar year, with its time span, and the catalog's own dates."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from openup.periods import LAST_COVERED_DAY
+from openup.periods import FIRST_COVERED_DAY, LAST_COVERED_DAY
+from openup.shards import YEAR_DATABASES
 
 PUBLISHER_TYPES = {  # buyer type (kopare.typ) -> ADMS publisher type
     "kommun": "LocalAuthority",
@@ -38,6 +40,10 @@ class CatalogFacts:
     datasets: list[BuyerYear]
     first_loaded: str | None
     last_loaded: str | None
+    year_databases: dict[int, str] = field(default_factory=dict)  # where each year's rows are (openup shard)
+
+    def rows_database(self, year: int) -> str:
+        return self.year_databases.get(year, self.database)
 
 
 def read_facts(conn: sqlite3.Connection, database: str) -> CatalogFacts:
@@ -48,9 +54,10 @@ def read_facts(conn: sqlite3.Connection, database: str) -> CatalogFacts:
     datasets = []
     for orgnr, name, kind, year, rows, license_url in buyer_years:
         span = {"kopare": orgnr, "fran": f"{year}-01-01", "till": f"{year}-12-31"}
-        start = conn.execute("SELECT min(bokforingsdatum) FROM leverantorsreskontra WHERE kopare_id = :kopare "
-                             "AND bokforingsdatum BETWEEN :fran AND :till", span).fetchone()[0]
+        start = conn.execute(FIRST_COVERED_DAY, span).fetchone()[0]
         end = conn.execute(LAST_COVERED_DAY, span).fetchone()[0]
         datasets.append(BuyerYear(orgnr, name or orgnr, kind or "", year, start, end, rows, license_url))
     first, last = conn.execute("SELECT min(inlast), max(inlast) FROM kallfiler").fetchone()
-    return CatalogFacts(database, datasets, first, last)
+    shards = conn.execute("SELECT varde FROM databasinfo WHERE nyckel = ?", [YEAR_DATABASES]).fetchone()
+    years = {int(year): name for year, name in json.loads(shards[0]).items()} if shards else {}
+    return CatalogFacts(database, datasets, first, last, years)

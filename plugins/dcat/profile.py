@@ -56,6 +56,9 @@ DISTRIBUTIONS = (  # suffix, media type, title sv, title en
     ("sqlite", Literal("application/vnd.sqlite3"), Literal("Hela databasen (SQLite)", lang="sv"),
      Literal("The whole database (SQLite)", lang="en")),
 )
+# The SQLite distribution's titles when each year's rows are a database of their own (openup shard).
+YEAR_DATABASE_TITLES = (Literal("Årets databas, alla köpare (SQLite)", lang="sv"),
+                        Literal("The year's database, every buyer (SQLite)", lang="en"))
 # The CSV of a buyer and year: the specification's columns, every row (streamed), as a download.
 _CSV_OPTIONS = urlencode([*(("_col", c) for c in PUBLISHED_COLUMNS), ("_sort", "id"), ("_stream", "on"),
                           ("_size", "max"), ("_nofacet", "1"), ("_dl", "1")])
@@ -114,7 +117,6 @@ class DcatApSeProfile:
         self._store_add = graph.store.add  # Graph.add only re-checks the terms made here
         self.specification = URIRef(self.config.specification)
         self.openapi = URIRef(f"{self.base}/openapi.json")
-        self.sqlite_url = URIRef(f"{self.base}/{facts.database}.db")
         self.contact = None
         self.issued = _date_time(facts.first_loaded) if facts.first_loaded else None
         self.modified = _date_time(facts.last_loaded) if facts.last_loaded else None
@@ -217,17 +219,21 @@ class DcatApSeProfile:
 
     def _distributions(self, dataset_uri: URIRef, dataset: BuyerYear, facts: CatalogFacts,
                        service: URIRef) -> list[URIRef]:
-        rows = f"{self.base}/{facts.database}/leverantorsreskontra"
         year = dataset.year
+        rows_database = facts.rows_database(year)
+        rows = f"{self.base}/{rows_database}/leverantorsreskontra"
         filters = urlencode([("kopare_id", dataset.orgnr), ("bokforingsdatum__gte", f"{year}-01-01"),
                              ("bokforingsdatum__lte", f"{year}-12-31")])
         license_ = URIRef(dataset.license) if dataset.license else CC0  # the buyer's, if it gave one
         urls = {"csv": URIRef(f"{rows}.csv?{filters}&{_CSV_OPTIONS}"),
-                "json": URIRef(f"{rows}.json?{filters}&_shape=objects"), "sqlite": self.sqlite_url}
+                "json": URIRef(f"{rows}.json?{filters}&_shape=objects"),
+                "sqlite": URIRef(f"{self.base}/{rows_database}.db")}
         made = []
         for suffix, media_type, title_sv, title_en in DISTRIBUTIONS:
             distribution = URIRef(f"{dataset_uri}/{suffix}")
             self._add(distribution, RDF.type, DCAT.Distribution)
+            if suffix == "sqlite" and rows_database != facts.database:
+                title_sv, title_en = YEAR_DATABASE_TITLES
             self._add(distribution, DCTERMS.title, title_sv)
             self._add(distribution, DCTERMS.title, title_en)
             self._add(distribution, DCAT.accessURL, urls[suffix])

@@ -13,7 +13,7 @@ from openup.indicators import INDICATORS
 from openup.advice import recommendations
 from openup.periods import period_bounds
 
-from ..ledger import once_per_version
+from ..ledger import LEDGER, ledger_parts, once_per_version
 from .coverage import buyer_months, coverage, in_rows, years_between
 from .filters import known_buyer, organisation_number, unknown_number
 
@@ -258,7 +258,7 @@ async def compare_page(database, request, *, filters) -> dict:
                                          "WHERE leverantor_nyckel = :s LIMIT 1", {"s": supplier}):
         raise unknown_number(supplier, "leverantören")
     if account and supplier:  # no summary holds both: the ledger, through its index on leverantor_nyckel
-        table, year, total, count = ("leverantorsreskontra", "CAST(substr(t.bokforingsdatum, 1, 4) AS INTEGER)",
+        table, year, total, count = (LEDGER, "CAST(substr(t.bokforingsdatum, 1, 4) AS INTEGER)",
                                      "t.nettobelopp", "count(*)")
     else:
         table = "kopare_leverantor_ar" if supplier else "kopare_konto_manad" if account else "kopare_manad"
@@ -267,9 +267,12 @@ async def compare_page(database, request, *, filters) -> dict:
         (" AND t.leverantor_nyckel = :supplier", supplier), (" AND t.konto_nr = :account", account)) if given)
     placeholders = ", ".join(f":k{i}" for i in range(len(buyers)))
     params = {"supplier": supplier, "account": account, **{f"k{i}": b for i, b in enumerate(buyers)}}
-    rows = await query_rows(database, f"""SELECT t.kopare_id, k.kopare, {year} AS ar,
+    sql = f"""SELECT t.kopare_id, k.kopare, {year} AS ar,
         round(sum({total}), 2) AS summa, {count} AS rader FROM {table} t JOIN kopare k ON k.kopare_id = t.kopare_id
-        WHERE t.kopare_id IN ({placeholders}){where} GROUP BY t.kopare_id, 3 ORDER BY 3, k.kopare""", params)
+        WHERE t.kopare_id IN ({placeholders}){where} GROUP BY t.kopare_id, 3 ORDER BY 3, k.kopare"""
+    # A national database's ledger is in its year databases, in the order of their years.
+    rows = [row for part in (await ledger_parts(database) if table == LEDGER else [database])
+            for row in await query_rows(part, sql, params)]
     months = await buyer_months(database)
     fixed = {column: value for column, value in (("leverantor_nyckel", supplier), ("konto_nr", account)) if value}
     for row in with_rows(database, rows, period_field="ar", where=fixed, kopare_id="kopare_id"):

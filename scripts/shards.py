@@ -1,0 +1,183 @@
+"""Year databases: a loaded database split for serving at national scale (`openup shard`).
+
+From the database `openup load` keeps (the work database), this writes one immutable database
+per booking year with that year's ledger rows, and a national database with everything else:
+the summaries across years, invoices, flags, files and rejected lines. Every page reads the
+national database; the ledger's table and row pages are answered from the year databases
+(plugins/shards.py), each a year's rows and so of a size one machine serves fast. A year's
+database is written again only when its rows changed, and each file is written beside its
+final name and renamed into place, so a failed run leaves the published files as they were.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .database import (connect, create_indexes, create_tables, drop_indexes, enable_fts, index_name,
+                       schema_version_problem)
+from .periods import LAST_COVERED_DAY
+from .schema import (BUILD_INFO, BUYER_ACCOUNT_MONTH, BUYER_UNIT_MONTH, BUYERS, LEDGER, SCHEMA_VERSION,
+                     SOURCE_FILES, TABLES, Table)
+
+NATIONAL_TABLES = tuple(table for table in TABLES if table is not LEDGER)
+# A year's database: its rows, the files they came from, and the year's figures that the ledger
+# page's sum and facets read (plugins/facets.py), kopare's for that year alone.
+YEAR_TABLES = (LEDGER, SOURCE_FILES, BUYERS, BUYER_ACCOUNT_MONTH, BUYER_UNIT_MONTH, BUILD_INFO)
+# What a reader sorts or filters a year's ledger by beyond the load's indexes: built once here,
+# in a file written once, rather than kept up at every load.
+READ_INDEXES = (("bokforingsdatum",), ("nettobelopp",), ("fakturanummer",), ("verifikationsnummer",),
+                ("konto_nr", "bokforingsdatum"))
+YEAR_DATABASES = "arsdatabaser"  # databasinfo key of the national database: {year: database name}
+YEAR_CONTENT = "arsinnehall"  # databasinfo key of a year's database: what it was written from
+_FORMAT = "1"  # of a year's database: a new one rewrites every year
+
+
+@dataclass
+class ShardResult:
+    national: Path
+    written: list[Path] = field(default_factory=list)
+    kept: list[Path] = field(default_factory=list)
+    removed: list[Path] = field(default_factory=list)
+
+
+def write_shards(work: Path, out: Path) -> ShardResult:
+    """The national database out/<name>.db and out/<name>_<year>.db for every booking year of
+    the work database <name>.db: the national one keeps its name, so the flags' links stay true."""
+    out.mkdir(parents=True, exist_ok=True)
+    name = work.stem
+    national = out / f"{name}.db"
+    if national.resolve() == work.resolve():
+        raise ValueError(f"{out}: välj en annan mapp än arbetsdatabasens, {work.name} skulle skrivas över")
+    result = ShardResult(national)
+    source = sqlite3.connect(f"file:{work}?mode=ro", uri=True)
+    try:
+        problem = schema_version_problem(source)
+        if problem:
+            raise ValueError(problem)
+        years = {}
+        for year, spans in _year_spans(source).items():
+            path = years[year] = out / f"{name}_{year}.db"
+            content = json.dumps({"format": _FORMAT, "schema": SCHEMA_VERSION, "spans": spans})
+            if _written_from(path) == content:
+                result.kept.append(path)
+                continue
+            _replace(path, _write_year, source, work, year, spans, content)
+            result.written.append(path)
+        _replace(national, _write_national, work, {y: p.stem for y, p in years.items()})
+    finally:
+        source.close()
+    for stale in sorted(set(out.glob(f"{name}_*.db")) - set(years.values())):
+        if stale.stem.removeprefix(f"{name}_").isdigit():
+            stale.unlink()
+            stale.with_suffix(".inspect.json").unlink(missing_ok=True)
+            result.removed.append(stale)
+    return result
+
+
+def _year_spans(source: sqlite3.Connection) -> dict[int, list[list[int]]]:
+    """Per booking year, [file, first id, last id, rows] of each file's rows in it: one pass over
+    the ledger, after which each year is copied from the id ranges its files hold."""
+    spans: dict[int, list[list[int]]] = {}
+    for year, file_id, first, last, rows in source.execute(
+            "SELECT CAST(substr(bokforingsdatum, 1, 4) AS INTEGER), kallfil_id, min(id), max(id), count(*) "
+            f"FROM {LEDGER.name} GROUP BY 1, 2 ORDER BY 1, 3"):
+        spans.setdefault(year, []).append([file_id, first, last, rows])
+    return spans
+
+
+def _written_from(path: Path) -> str | None:
+    if not path.exists():
+        return None
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+            row = conn.execute("SELECT varde FROM databasinfo WHERE nyckel = ?", [YEAR_CONTENT]).fetchone()
+    except sqlite3.Error:
+        return None
+    return row[0] if row else None
+
+
+def _replace(path: Path, write, *args) -> None:
+    """write(temporary, *args) beside path, then renamed into its place."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.unlink(missing_ok=True)
+    try:
+        write(temporary, *args)
+        temporary.replace(path)
+        path.with_suffix(".inspect.json").unlink(missing_ok=True)  # of the file replaced
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _new_database(path: Path, tables: tuple[Table, ...], work: Path):
+    db = connect(path)
+    db.execute("PRAGMA journal_mode = OFF")  # a file not yet published: a failure discards it whole
+    create_tables(db, tables)
+    for table in tables:
+        drop_indexes(db, table)  # built once after the rows are in
+    db.execute("ATTACH DATABASE ? AS arbete", [str(work)])
+    return db
+
+
+def _copy(db, table: Table, where: str = "", params=()) -> None:
+    columns = ", ".join(table.column_names)
+    db.execute(f"INSERT OR REPLACE INTO main.{table.name} ({columns}) SELECT {columns} "
+               f"FROM arbete.{table.name} {where}", params)
+
+
+def _finish(db, tables: tuple[Table, ...], extra_indexes: tuple[tuple[str, ...], ...] = ()) -> None:
+    db.execute("DETACH DATABASE arbete")
+    for table in tables:
+        create_indexes(db, table)
+    for columns in extra_indexes:
+        db.execute(f"CREATE INDEX [{index_name(LEDGER, columns)}] ON [{LEDGER.name}] ({', '.join(columns)})")
+    enable_fts(db, tables)
+    db.execute("PRAGMA analysis_limit = 1000")  # statistics for choosing among the indexes, sampled
+    db.execute("ANALYZE")
+    db.conn.close()
+
+
+def _write_year(path: Path, source: sqlite3.Connection, work: Path, year: int, spans: list[list[int]],
+                content: str) -> None:
+    db = _new_database(path, YEAR_TABLES, work)
+    first_day, last_day = f"{year}-01-01", f"{year}-12-31"
+    with db.conn:
+        db.execute("BEGIN")
+        for file_id, first, last, _rows in spans:
+            _copy(db, LEDGER, "WHERE id BETWEEN ? AND ? AND kallfil_id = ? AND bokforingsdatum BETWEEN ? AND ?",
+                  [first, last, file_id, first_day, last_day])
+        files = ", ".join(str(file_id) for file_id, *_ in spans)
+        _copy(db, SOURCE_FILES, f"WHERE id IN ({files})")
+        for table in (BUYER_ACCOUNT_MONTH, BUYER_UNIT_MONTH):
+            _copy(db, table, "WHERE ar = ?", [year])
+        _year_buyers(db, source, year)
+        _copy(db, BUILD_INFO, "WHERE nyckel <> ?", [YEAR_DATABASES])
+        db.execute("INSERT INTO databasinfo VALUES ('ar', ?), (?, ?)", [str(year), YEAR_CONTENT, content])
+    _finish(db, YEAR_TABLES, READ_INDEXES)
+
+
+def _year_buyers(db, source: sqlite3.Connection, year: int) -> None:
+    """kopare of the year alone: its rows, sum and days (the popup, of every year, is left out)."""
+    db.execute("""INSERT INTO kopare (kopare_id, kopare, typ, kommun_id, rader, summa, kalla, licens,
+            latitud, longitud)
+        SELECT k.kopare_id, k.kopare, k.typ, k.kommun_id, m.rader, m.summa, k.kalla, k.licens, k.latitud,
+            k.longitud
+        FROM arbete.kopare k JOIN (SELECT kopare_id, sum(rader) AS rader, round(sum(summa), 2) AS summa
+            FROM arbete.kopare_manad WHERE ar = ? GROUP BY kopare_id) m ON m.kopare_id = k.kopare_id""", [year])
+    for (buyer,) in db.execute("SELECT kopare_id FROM kopare").fetchall():
+        span = {"kopare": buyer, "fran": f"{year}-01-01", "till": f"{year}-12-31"}
+        first = db.execute(f"SELECT min(bokforingsdatum) FROM {LEDGER.name} WHERE kopare_id = :kopare", span)
+        db.execute("UPDATE kopare SET forsta_datum = ?, sista_datum = ? WHERE kopare_id = ?",
+                   [first.fetchone()[0], source.execute(LAST_COVERED_DAY, span).fetchone()[0], buyer])
+
+
+def _write_national(path: Path, work: Path, years: dict[int, str]) -> None:
+    db = _new_database(path, NATIONAL_TABLES, work)
+    with db.conn:
+        db.execute("BEGIN")
+        for table in NATIONAL_TABLES:
+            _copy(db, table)
+        db.execute("INSERT OR REPLACE INTO databasinfo VALUES (?, ?)", [YEAR_DATABASES, json.dumps(years)])
+    _finish(db, NATIONAL_TABLES)

@@ -1,0 +1,295 @@
+"""Year databases (openup shard): the ledger split by booking year, a national database of the
+rest, and an instance serving them that answers as the unsplit one does."""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+import re
+import shutil
+import sqlite3
+from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+from openup.periods import FIRST_COVERED_DAY
+from openup.schema import LEDGER, SCHEMA_VERSION
+from openup.shards import NATIONAL_TABLES, YEAR_DATABASES
+from openup_plugins import dcat as dcat_plugin
+from openup_plugins.instance import make_datasette
+from openup_plugins.ledger import ledger_database
+from rdflib import RDF, Graph, Namespace
+from rdflib.namespace import DCTERMS
+
+from .conftest import run_openup
+
+DCAT = Namespace("http://www.w3.org/ns/dcat#")
+BASE = "https://data.exempel.se"
+_BY_BUYER_AND_YEAR = ("SELECT kopare_id, substr(bokforingsdatum, 1, 4) AS ar, count(*), round(sum(nettobelopp), 2), "
+                      "sum(id) FROM leverantorsreskontra GROUP BY 1, 2 ORDER BY 1, 2")
+
+
+def shard(work: Path, out: Path) -> list[Path]:
+    result = run_openup("shard", "--db", work, out)
+    assert result.exit_code == 0, result.output
+    return [out / f"{work.stem}.db", *sorted(out.glob(f"{work.stem}_*.db"))]
+
+
+def rows(path: Path, sql: str, params=()) -> list[tuple]:
+    with sqlite3.connect(path) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+@pytest.fixture(scope="module")
+def sharded(sample_db, tmp_path_factory) -> list[Path]:
+    """The national database, then the year databases, of the sample."""
+    return shard(sample_db, tmp_path_factory.mktemp("shards"))
+
+
+def test_every_row_is_in_the_database_of_its_year_once(sample_db, sharded):
+    national, *years = sharded
+    assert [p.stem for p in years] == [f"openup_{y}" for (y,) in rows(
+        sample_db, "SELECT DISTINCT substr(bokforingsdatum, 1, 4) FROM leverantorsreskontra ORDER BY 1")]
+    assert len(years) > 1
+    split = []
+    for path in years:
+        year = path.stem.removeprefix("openup_")
+        assert rows(path, "SELECT DISTINCT substr(bokforingsdatum, 1, 4) FROM leverantorsreskontra") == [(year,)]
+        split += rows(path, _BY_BUYER_AND_YEAR)
+    assert sorted(split) == rows(sample_db, _BY_BUYER_AND_YEAR)  # counts, sums and the very rows (ids)
+    assert rows(national, "SELECT name FROM sqlite_master WHERE name = ?", [LEDGER.name]) == []
+
+
+def test_the_national_database_holds_every_other_table_as_it_was(sample_db, sharded):
+    national = sharded[0]
+    for table in NATIONAL_TABLES:
+        order = ", ".join(str(i + 1) for i in range(len(table.columns)))
+        sql = f"SELECT {', '.join(table.column_names)} FROM {table.name} ORDER BY {order}"
+        if table.name != "databasinfo":  # which gains the years
+            assert rows(national, sql) == rows(sample_db, sql), table.name
+    info = dict(rows(national, "SELECT nyckel, varde FROM databasinfo"))
+    assert info["schemaversion"] == SCHEMA_VERSION and YEAR_DATABASES in info
+    assert rows(national, "SELECT count(*) FROM leverantorer_fts WHERE leverantorer_fts MATCH 'ab'") == rows(
+        sample_db, "SELECT count(*) FROM leverantorer_fts WHERE leverantorer_fts MATCH 'ab'")
+
+
+def test_a_year_databases_buyers_are_that_years_figures(sample_db, sharded):
+    for path in sharded[1:]:
+        year = path.stem.removeprefix("openup_")
+        expected = []
+        for buyer, count, total in rows(
+                sample_db, "SELECT kopare_id, count(*), round(sum(nettobelopp), 2) FROM leverantorsreskontra "
+                "WHERE bokforingsdatum LIKE ? GROUP BY 1 ORDER BY 1", [f"{year}%"]):
+            span = {"kopare": buyer, "fran": f"{year}-01-01", "till": f"{year}-12-31"}
+            first = rows(sample_db, "SELECT min(bokforingsdatum) FROM leverantorsreskontra WHERE kopare_id = :kopare "
+                         "AND bokforingsdatum BETWEEN :fran AND :till", span)[0][0]
+            assert rows(sample_db, FIRST_COVERED_DAY, span)[0][0] == first
+            expected.append((buyer, count, total, first))
+        assert rows(path, "SELECT kopare_id, rader, summa, forsta_datum FROM kopare ORDER BY 1") == expected
+        files = rows(path, "SELECT id, filnamn FROM kallfiler ORDER BY id")
+        assert files == rows(sample_db, "SELECT id, filnamn FROM kallfiler WHERE id IN "
+                             "(SELECT DISTINCT kallfil_id FROM leverantorsreskontra WHERE bokforingsdatum LIKE ?) "
+                             "ORDER BY id", [f"{year}%"])
+
+
+def test_files_in_another_order_and_shuffled_rows_give_the_same_years(sample_dir, sample_db, sharded, tmp_path):
+    """The planted file spans three years: its lines shuffled, and every file loaded in reverse."""
+    copies = tmp_path / "copies"
+    copies.mkdir()
+    for path in sorted(sample_dir.iterdir()):
+        if path.name.startswith("planterade"):
+            header, *lines = path.read_text("utf-8").splitlines()
+            random.Random(5).shuffle(lines)
+            (copies / path.name).write_text("\n".join([header, *lines]) + "\n", "utf-8")
+        else:
+            shutil.copy(path, copies / path.name)
+    work = tmp_path / "openup.db"
+    assert run_openup("load", "--db", work, *sorted(copies.iterdir(), reverse=True)).exit_code == 0
+    reshuffled = shard(work, tmp_path / "out")
+    without_ids = "SELECT kopare_id, count(*), round(sum(nettobelopp), 2), min(bokforingsdatum), " \
+                  "max(bokforingsdatum) FROM leverantorsreskontra GROUP BY 1 ORDER BY 1"
+    assert [p.name for p in reshuffled] == [p.name for p in sharded]
+    for ours, theirs in zip(reshuffled[1:], sharded[1:]):
+        assert rows(ours, without_ids) == rows(theirs, without_ids)
+        assert rows(ours, "SELECT * FROM kopare ORDER BY 1") == rows(theirs, "SELECT * FROM kopare ORDER BY 1")
+
+
+def test_only_the_years_whose_rows_changed_are_written_again(sample_dir, tmp_path):
+    work = tmp_path / "openup.db"
+    files = sorted(p for p in sample_dir.iterdir() if not p.name.startswith(("planterade", "orebro")))
+    assert run_openup("load", "--db", work, *files).exit_code == 0
+    out = tmp_path / "out"
+    first = shard(work, out)
+    times = {p.name: p.stat().st_mtime_ns for p in first}
+    again = run_openup("shard", "--db", work, out)
+    assert again.exit_code == 0 and "oförändrad" in again.output
+    assert {p.name: p.stat().st_mtime_ns for p in first[1:]} == {k: v for k, v in times.items() if k != "openup.db"}
+    orebro = next(p for p in sample_dir.iterdir() if p.name.startswith("orebro") and "2016" in p.name)
+    assert run_openup("load", "--db", work, orebro).exit_code == 0
+    second = shard(work, out)
+    assert [p.name for p in second] == ["openup.db", "openup_2016.db", *[p.name for p in first[1:]]]
+    assert all(p.stat().st_mtime_ns == times[p.name] for p in second[2:])  # 2023's rows are as they were
+    with sqlite3.connect(work) as conn:  # no row of 2016 left in the work database
+        conn.execute("DELETE FROM leverantorsreskontra WHERE bokforingsdatum LIKE '2016%'")
+    result = run_openup("shard", "--db", work, out)
+    assert result.exit_code == 0 and "openup_2016.db: borttagen" in result.output
+    assert not (out / "openup_2016.db").exists()
+
+
+def test_refused_into_the_work_databases_folder_or_from_another_schema(sample_db, tmp_path):
+    work = tmp_path / "openup.db"
+    shutil.copy(sample_db, work)
+    into_itself = run_openup("shard", "--db", work, tmp_path)
+    assert into_itself.exit_code == 1 and "välj en annan mapp" in into_itself.output
+    with sqlite3.connect(work) as conn:
+        conn.execute("UPDATE databasinfo SET varde = '1' WHERE nyckel = 'schemaversion'")
+    out = tmp_path / "out"
+    old = run_openup("shard", "--db", work, out)
+    assert old.exit_code == 1 and "schemaversion 1" in old.output and not list(out.glob("*.db"))
+
+
+# The instance serving them.
+
+@pytest.fixture(scope="module")
+def instances(sample_db, sharded):
+    mp = pytest.MonkeyPatch()
+    mp.setenv("OPENUP_BASE_URL", BASE)
+    dcat_plugin._cache.clear()
+    yield make_datasette([sample_db]), make_datasette(sharded)
+    dcat_plugin._cache.clear()
+    mp.undo()
+
+
+async def ledger_rows(datasette, path: str) -> list[dict]:
+    """Every row a ledger link leads to, following the years it is sent on to."""
+    response = await datasette.client.get(path)
+    if response.status_code == 302:
+        return await ledger_rows(datasette, response.headers["location"])
+    if response.status_code == 300:
+        found = []
+        for year in response.json()["ar"]:
+            found += await ledger_rows(datasette, year["url"])
+        return found
+    assert response.status_code == 200, (path, response.text[:300])
+    page = response.json()
+    following = urlsplit(page["next_url"]) if page.get("next_url") else None
+    return page["rows"] + (await ledger_rows(datasette, f"{following.path}?{following.query}") if following else [])
+
+
+def as_json(link: str) -> str:
+    path, _, query = link.partition("?")
+    return f"{path}.json?{query}&_shape=objects&_size=max" if query else f"{path}.json?_shape=objects&_size=max"
+
+
+async def test_every_flags_rows_are_the_same_rows_from_the_year_databases(instances, sample_db):
+    whole, split = instances
+    links = [link for (link,) in rows(sample_db, "SELECT DISTINCT rader_url FROM flaggor ORDER BY 1")]
+    assert len(links) > 20 and all(link.startswith("/openup/leverantorsreskontra?") for link in links)
+    for link in links:
+        expected = await ledger_rows(whole, as_json(link))
+        assert sorted(r["id"] for r in await ledger_rows(split, as_json(link))) == sorted(r["id"] for r in expected)
+
+
+async def test_a_link_within_a_year_is_sent_to_that_years_database(instances):
+    _, split = instances
+    query = "kopare_id=212000-1355&bokforingsdatum__gte=2023-03-01&bokforingsdatum__lte=2023-03-31"
+    response = await split.client.get(f"/openup/leverantorsreskontra?{query}")
+    assert response.status_code == 302 and response.headers["location"] == f"/openup_2023/leverantorsreskontra?{query}"
+    for asked, year in (("bokforingsdatum=2022-06-15", "2022"), ("bokforingsdatum__startswith=2021", "2021"),
+                        ("bokforingsdatum__gt=2022-12-31&bokforingsdatum__lt=2024-01-01", "2023")):
+        response = await split.client.get(f"/openup/leverantorsreskontra.csv?{asked}")
+        assert response.headers["location"] == f"/openup_{year}/leverantorsreskontra.csv?{asked}"
+
+
+async def test_a_link_over_several_years_lists_them_each_with_its_filters(instances, sample_db):
+    whole, split = instances
+    page = await split.client.get("/openup/leverantorsreskontra?kopare_id=212000-9010&_sort=id")
+    assert page.status_code == 300 and "välj ett år" in page.text
+    links = re.findall(r'href="(/openup_\d{4}/leverantorsreskontra\?[^"]+)"', page.text)
+    assert [urlsplit(link).path for link in links] == [
+        f"/openup_{y}/leverantorsreskontra" for (y,) in rows(
+            sample_db, "SELECT DISTINCT substr(bokforingsdatum, 1, 4) FROM leverantorsreskontra ORDER BY 1")]
+    assert all(dict(parse_qsl(urlsplit(link.replace("&amp;", "&")).query)) == {"kopare_id": "212000-9010", "_sort": "id"}
+               for link in links)
+    assert len(await ledger_rows(split, "/openup/leverantorsreskontra.json?kopare_id=212000-9010&_size=max")) == \
+        rows(sample_db, "SELECT count(*) FROM leverantorsreskontra WHERE kopare_id = '212000-9010'")[0][0]
+
+
+async def test_a_rows_page_is_sent_to_the_database_that_holds_it(instances, sample_db):
+    _, split = instances
+    for row_id, year in rows(sample_db, "SELECT id, substr(bokforingsdatum, 1, 4) FROM leverantorsreskontra "
+                                        "WHERE id IN (1, 2600, (SELECT max(id) FROM leverantorsreskontra))"):
+        response = await split.client.get(f"/openup/leverantorsreskontra/{row_id}")
+        assert response.headers["location"] == f"/openup_{year}/leverantorsreskontra/{row_id}"
+        assert (await split.client.get(response.headers["location"])).status_code == 200
+    missing = await split.client.get("/openup/leverantorsreskontra/999999999.json")
+    assert missing.status_code == 404
+
+
+@pytest.mark.parametrize("column", ["kopare_id", "konto_nr", "forvaltning", "leverantor_nyckel"])
+async def test_a_year_databases_facets_count_its_rows(instances, sharded, column):
+    _, split = instances
+    year = sharded[-1]
+    page = (await split.client.get(f"/{year.stem}/leverantorsreskontra.json?_facet={column}&_facet_size=max")).json()
+    counted = {r["value"]: r["count"] for r in page["facet_results"][column]["results"]}
+    expected = rows(year, f"SELECT {column}, count(*) FROM leverantorsreskontra WHERE {column} IS NOT NULL "
+                          "GROUP BY 1 ORDER BY 2 DESC, 1")
+    assert list(counted.items()) == expected[:len(counted)] and len(counted) > 1
+
+
+async def test_the_pages_answer_as_the_unsplit_instances_do(instances, sample_db):
+    whole, split = instances
+    # A supplier and account two buyers share over years: compared from the ledger itself.
+    supplier, account, first, second = rows(sample_db, """SELECT leverantor_nyckel, konto_nr, min(kopare_id),
+        max(kopare_id) FROM leverantorsreskontra WHERE leverantor_id_typ = 'organisationsnummer'
+        GROUP BY 1, 2 HAVING count(DISTINCT kopare_id) > 1 ORDER BY count(DISTINCT substr(bokforingsdatum, 1, 4))
+        DESC, count(*) DESC LIMIT 1""")[0]
+    compare = f"/inkop/jamfor.json?kopare={first}&kopare={second}"
+    for path in ("/", "/inkop", "/inkop/kopare/212000-1355", "/inkop/flaggor", "/inkop/kvalitet", "/sok?q=bygg",
+                 f"{compare}&konto={account}&leverantor={supplier}", compare):
+        ours, theirs = await split.client.get(path), await whole.client.get(path)
+        assert ours.status_code == theirs.status_code == 200, path
+        if path.startswith("/inkop/jamfor"):
+            assert ours.json()["rows"] == theirs.json()["rows"]
+        for link in set(re.findall(r'href="(/openup/leverantorsreskontra[^"]*)"', ours.text)):
+            answer = await split.client.get(link.replace("&amp;", "&"))
+            assert answer.status_code in (200, 300, 302), link
+
+
+async def test_the_catalog_offers_each_year_from_its_database(instances, sample_db):
+    _, split = instances
+    graph = Graph().parse(data=(await split.client.get("/datasets/dcat.ttl")).content, format="turtle")
+    datasets = list(graph.subjects(RDF.type, DCAT.Dataset))
+    assert len(datasets) == rows(sample_db, "SELECT count(DISTINCT kopare_id || substr(bokforingsdatum, 1, 4)) "
+                                            "FROM leverantorsreskontra")[0][0]
+    for dataset in datasets:
+        buyer, year = str(dataset).rsplit("/", 2)[-2:]
+        urls = {str(graph.value(d, DCTERMS["format"])): str(graph.value(d, DCAT.accessURL))
+                for d in graph.objects(dataset, DCAT.distribution)}
+        assert urls["application/vnd.sqlite3"] == f"{BASE}/openup_{year}.db"
+        response = await split.client.get(urls["text/csv"].removeprefix(BASE))
+        assert response.status_code == 200
+        found = list(csv.DictReader(io.StringIO(response.text)))
+        assert (len(found), round(sum(float(r["nettobelopp"]) for r in found), 2)) == tuple(rows(
+            sample_db, "SELECT count(*), round(sum(nettobelopp), 2) FROM leverantorsreskontra WHERE kopare_id = ? "
+                       "AND bokforingsdatum LIKE ?", [buyer, f"{year}%"])[0])
+        period = graph.value(dataset, DCTERMS.temporal)
+        assert str(graph.value(period, DCAT.startDate)) == rows(
+            sample_db, "SELECT min(bokforingsdatum) FROM leverantorsreskontra WHERE kopare_id = ? "
+                       "AND bokforingsdatum LIKE ?", [buyer, f"{year}%"])[0][0]
+    download = await split.client.get("/openup_2023.db")
+    assert download.status_code == 200 and download.content[:16] == b"SQLite format 3\x00"
+
+
+async def test_the_pages_read_the_national_database_in_whatever_order_they_are_served(sharded):
+    datasette = make_datasette(list(reversed(sharded)))
+    assert (await ledger_database(datasette)).name == "openup"
+
+
+async def test_a_year_database_offers_no_flag_queries_it_could_not_answer(instances, sharded):
+    _, split = instances
+    national, year = sharded[0].stem, sharded[-1].stem
+    assert (await split.get_canned_queries(year, None)) == {}
+    queries = await split.get_canned_queries(national, None)
+    assert queries and (await split.client.get(f"/{national}/{next(iter(queries))}.json")).status_code == 200
