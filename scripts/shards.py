@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .database import (connect, create_indexes, create_tables, drop_indexes, enable_fts, index_name,
                        schema_version_problem)
-from .periods import LAST_COVERED_DAY
+from .periods import FIRST_COVERED_DAY, LAST_COVERED_DAY
 from .schema import (BUILD_INFO, BUYER_ACCOUNT_MONTH, BUYER_UNIT_MONTH, BUYERS, LEDGER, SCHEMA_VERSION,
                      SOURCE_FILES, TABLES, Table)
 
@@ -159,7 +159,8 @@ def _write_year(path: Path, source: sqlite3.Connection, work: Path, year: int, s
 
 
 def _year_buyers(db, source: sqlite3.Connection, year: int) -> None:
-    """kopare of the year alone: its rows, sum and days (the popup, of every year, is left out)."""
+    """kopare of the year alone: its rows, sum and days, from the summaries (the popup, of every
+    year, is left out)."""
     db.execute("""INSERT INTO kopare (kopare_id, kopare, typ, kommun_id, rader, summa, kalla, licens,
             latitud, longitud)
         SELECT k.kopare_id, k.kopare, k.typ, k.kommun_id, m.rader, m.summa, k.kalla, k.licens, k.latitud,
@@ -168,9 +169,9 @@ def _year_buyers(db, source: sqlite3.Connection, year: int) -> None:
             FROM arbete.kopare_manad WHERE ar = ? GROUP BY kopare_id) m ON m.kopare_id = k.kopare_id""", [year])
     for (buyer,) in db.execute("SELECT kopare_id FROM kopare").fetchall():
         span = {"kopare": buyer, "fran": f"{year}-01-01", "till": f"{year}-12-31"}
-        first = db.execute(f"SELECT min(bokforingsdatum) FROM {LEDGER.name} WHERE kopare_id = :kopare", span)
         db.execute("UPDATE kopare SET forsta_datum = ?, sista_datum = ? WHERE kopare_id = ?",
-                   [first.fetchone()[0], source.execute(LAST_COVERED_DAY, span).fetchone()[0], buyer])
+                   [*(source.execute(sql, span).fetchone()[0] for sql in (FIRST_COVERED_DAY, LAST_COVERED_DAY)),
+                    buyer])
 
 
 def _write_national(path: Path, work: Path, years: dict[int, str]) -> None:
