@@ -293,3 +293,14 @@ async def test_a_year_database_offers_no_flag_queries_it_could_not_answer(instan
     assert (await split.get_canned_queries(year, None)) == {}
     queries = await split.get_canned_queries(national, None)
     assert queries and (await split.client.get(f"/{national}/{next(iter(queries))}.json")).status_code == 200
+
+
+async def test_the_front_page_offers_each_years_database_for_download(instances, sharded):
+    _, split = instances
+    page = (await split.client.get("/")).text
+    downloads = re.findall(r'href="(/openup[_\d]*\.db)"', page)
+    assert downloads == [f"/{p.stem}.db" for p in sharded]
+    for link in downloads:
+        response = await split.client.get(link)
+        assert response.status_code == 200 and response.content[:16] == b"SQLite format 3\x00"
+    assert set((await split.client.get("/.json")).json()) == {p.stem for p in sharded}  # Datasette's own list
