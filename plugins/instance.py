@@ -11,6 +11,7 @@ import copy
 from html import escape
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -21,6 +22,7 @@ import yaml
 from datasette.app import Datasette
 from openup.indicators import INDICATORS
 from openup.schema import TABLES
+from openup.shards import year_of_database
 
 from .exports import EXPORTS_MOUNT
 
@@ -93,9 +95,30 @@ def inspect_file(database: Path) -> Path:
     return target
 
 
-def _has_flags(database: Path) -> bool:
+def _fit_to_tables(metadata: dict, database: Path) -> None:
+    """A database's metadata without the canned queries it has no tables for: a national database
+    of year databases (openup shard) has no ledger, a year's database no flags. A year's
+    database's buyers are described as that year's."""
     with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as conn:
-        return conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'flaggor'").fetchone() is not None
+        queries = metadata.get("queries", {})
+        for name in [name for name, query in queries.items() if not _answerable(conn, query["sql"])]:
+            del queries[name]
+        if year_of_database(conn) is not None:
+            metadata["tables"]["kopare"]["description"] = YEAR_BUYERS
+
+
+YEAR_BUYERS = ("Köparna i detta bokföringsår: rader, summa, första och sista datum gäller bara årets rader "
+               "(alla år: kopare i den nationella databasen)")
+
+
+def _answerable(conn: sqlite3.Connection, sql: str) -> bool:
+    try:
+        conn.execute(f"EXPLAIN {sql}", {name: None for name in re.findall(r":(\w+)", sql)})
+    except sqlite3.OperationalError as error:
+        if "no such" in str(error):
+            return False
+        raise
+    return True
 
 
 SERVED_DATABASES, SERVED_EXPORTS = "OPENUP_SERVED_DATABASES", "OPENUP_SERVED_EXPORTS"
@@ -118,8 +141,7 @@ def make_datasette(databases: list[Path], *, inspect: bool = True, exports: Path
             inspect_data.update(json.loads(inspect_file(database).read_text()))
     metadata = instance_metadata([d.stem for d in databases])
     for database in databases:
-        if not _has_flags(database):  # a year's database (openup shard): its rows, not the flags
-            metadata["databases"][database.stem].pop("queries", None)
+        _fit_to_tables(metadata["databases"][database.stem], database)
     return Datasette(
         immutables=[str(d) for d in databases],
         inspect_data=inspect_data or None,

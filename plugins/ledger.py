@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import json
+import os
 import sqlite3
 from collections.abc import Awaitable, Callable
+from contextlib import closing
 
-from openup.shards import YEAR_DATABASES
+from openup.shards import read_year_databases
 
 LEDGER = "leverantorsreskontra"
 
@@ -26,20 +27,22 @@ async def ledger_database(datasette):
 
 
 def year_databases(datasette, database: str) -> dict[int, str]:
-    """The year databases of a served national database, by year ({} for any other database)."""
+    """The year databases of a served national database (openup shard), by year; {} for any
+    other database. Read once per file."""
     path = datasette.databases[database].path
     if not path:
         return {}
-    try:
-        with sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True) as conn:
-            row = conn.execute("SELECT varde FROM databasinfo WHERE nyckel = ?", [YEAR_DATABASES]).fetchone()
-    except sqlite3.Error:  # not an openup database
-        return {}
-    years = {int(year): name for year, name in json.loads(row[0]).items()} if row else {}
-    return {year: name for year, name in years.items() if name in datasette.databases}
+    key = (path, os.stat(path).st_mtime_ns)
+    if key not in _YEARS:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+            _YEARS[key] = read_year_databases(conn)
+    return _YEARS[key]
 
 
-async def ledger_parts(database) -> list:
+_YEARS: dict[tuple, dict[int, str]] = {}
+
+
+def ledger_parts(database) -> list:
     """The databases holding database's ledger rows: itself, or its year databases by year."""
     years = year_databases(database.ds, database.name)
     return [database.ds.get_database(years[year]) for year in sorted(years)] or [database]

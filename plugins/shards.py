@@ -3,27 +3,38 @@
 Pages and flags link to the ledger of the database they read (`/openup/leverantorsreskontra?…`).
 When that database is a national one, its rows are in one database per booking year, so such a
 link is sent on to the year its date filters fall in, with every filter kept; a link whose rows
-span years answers 300 with the years to choose from, each a link with the same filters (the
-JSON twin lists them as JSON). A row's page goes to the year database that holds the row.
+span years answers 300 with the years to choose from, each a link with the same filters and the
+number of rows it has there (the .json and .csv twins list them as JSON and as text). A row's
+page goes to the year database that holds the row.
 """
 
 from __future__ import annotations
 
+import json
 import re
+from urllib.parse import urlencode
 
 from datasette import hookimpl
-from datasette.utils.asgi import Response
+from datasette.database import QueryInterrupted
+from datasette.filters import Filters
+from datasette.utils import add_cors_headers
+from datasette.utils.asgi import NotFound, Response
+
 from .ledger import LEDGER, year_databases
 
 # Datasette's filters on bokforingsdatum that bound its year from below, from above.
-_FROM, _UNTIL = {"", "exact", "startswith", "gte", "gt"}, {"", "exact", "startswith", "lte", "lt"}
+_FROM = {"", "exact", "startswith", "date", "gte", "gt"}
+_UNTIL = {"", "exact", "startswith", "date", "lte", "lt"}
 _YEAR = re.compile(r"^(\d{4})(.*)$")
+_COUNT_TIME_LIMIT_MS = 200  # per year: a count that takes longer is shown as unknown
+_MESSAGE = ("Reskontrans rader finns i en databas per bokföringsår, och dessa filter gäller flera år: "
+            "välj ett år, eller filtrera på bokforingsdatum inom ett år.")
 
 
-def years_asked(args, years: list[int]) -> list[int]:
-    """The years among years that the request's filters on bokforingsdatum leave open."""
+def years_asked(pairs: list[tuple[str, str]], years: list[int]) -> list[int]:
+    """The years among years that the filters on bokforingsdatum leave open."""
     low, high = min(years), max(years)
-    for key, value in _pairs(args):
+    for key, value in pairs:
         column, _, operator = key.partition("__")
         match = _YEAR.match(value)
         if column != "bokforingsdatum" or not match:
@@ -40,28 +51,53 @@ def _pairs(args) -> list[tuple[str, str]]:
     return [(key, value) for key in args.keys() for value in args.getlist(key)]
 
 
-def _query(request) -> str:
-    return f"?{request.query_string}" if request.query_string else ""
+def _query(pairs: list[tuple[str, str]]) -> str:
+    return f"?{urlencode(pairs)}" if pairs else ""
+
+
+def _answer(datasette, response: Response) -> Response:
+    if datasette.cors:
+        add_cors_headers(response.headers)
+    return response
+
+
+async def _rows_in(datasette, database: str, pairs: list[tuple[str, str]]) -> int | None:
+    """How many rows the filters select in a year's database; None when Datasette's filters do
+    not say it all (_where, _search) or the count takes too long."""
+    if any(key in ("_where", "_search") or key.startswith("_search_") for key, _ in pairs):
+        return None
+    filters = Filters(sorted((key, value) for key, value in pairs if not key.startswith("_")))
+    where, params = filters.build_where_clauses(LEDGER)
+    sql = f"SELECT count(*) FROM {LEDGER}" + (f" WHERE {' AND '.join(where)}" if where else "")
+    try:
+        return (await datasette.get_database(database).execute(
+            sql, params, custom_time_limit=_COUNT_TIME_LIMIT_MS)).rows[0][0]
+    except QueryInterrupted:
+        return None
 
 
 def _table_view(database: str, years: dict[int, str]):
     async def view(request, datasette):
         shape = request.url_vars.get("format") or ""
-        chosen = years_asked(request.args, sorted(years))
-        if len(chosen) == 1:
-            return Response.redirect(datasette.urls.table(years[chosen[0]], LEDGER) + shape + _query(request))
-        listed = [{"ar": year, "databas": years[year],
-                   "url": datasette.urls.table(years[year], LEDGER) + shape + _query(request)}
-                  for year in chosen or sorted(years)]
-        message = ("Reskontrans rader finns i en databas per bokföringsår, och dessa filter gäller flera år: "
-                   "välj ett år, eller filtrera på bokforingsdatum inom ett år.")
-        if shape:
-            return Response.json({"ok": False, "status": 300, "error": message, "ar": listed}, status=300)
-        html = await datasette.render_template(
-            "arsdatabaser.html", {"database": database, "message": message, "years": listed,
-                                  "filters": [(k, v) for k, v in _pairs(request.args) if not k.startswith("_")]},
-            request=request)
-        return Response.html(html, status=300)
+        pairs = _pairs(request.args)
+        chosen = years_asked(pairs, sorted(years))
+        if len(chosen) <= 1:  # none: the latest year answers that no row matches, as Datasette does
+            year = chosen[0] if chosen else max(years)
+            return _answer(datasette, Response.redirect(datasette.urls.table(years[year], LEDGER) + shape + _query(pairs)))
+        kept = [(key, value) for key, value in pairs if key != "_next"]  # a page token is of one year
+        listed = [{"ar": year, "databas": years[year], "rader": await _rows_in(datasette, years[year], pairs),
+                   "url": datasette.urls.table(years[year], LEDGER) + shape + _query(kept)} for year in chosen]
+        if shape == ".json":
+            body = {"ok": False, "status": 300, "error": _MESSAGE, "ar": listed}
+            return _answer(datasette, Response(json.dumps(body, ensure_ascii=False), status=300,
+                                               content_type="application/json; charset=utf-8"))
+        if shape == ".csv":
+            lines = [_MESSAGE, *(f"{year['ar']}: {year['url']}" for year in listed)]
+            return _answer(datasette, Response.text("\n".join(lines) + "\n", status=300))
+        html = await datasette.render_template("arsdatabaser.html", {
+            "database": database, "message": _MESSAGE, "years": listed,
+            "filters": [(key, value) for key, value in kept if not key.startswith("_")]}, request=request)
+        return _answer(datasette, Response.html(html, status=300))
     return view
 
 
@@ -72,8 +108,9 @@ def _row_view(years: dict[int, str]):
             found = await datasette.get_database(name).execute(
                 f"SELECT 1 FROM {LEDGER} WHERE id = :id", {"id": row_id})
             if found.rows:
-                return Response.redirect(datasette.urls.row(name, LEDGER, row_id) + shape + _query(request))
-        return Response.json({"ok": False, "status": 404, "error": f"Ingen rad med id {row_id}"}, status=404)
+                return _answer(datasette, Response.redirect(
+                    datasette.urls.row(name, LEDGER, row_id) + shape + _query(_pairs(request.args))))
+        raise NotFound(f"Ingen rad med id {row_id}")
     return view
 
 

@@ -8,7 +8,7 @@ import sqlite3
 import signal
 import sys
 import threading
-from contextlib import closing, contextmanager
+from contextlib import ExitStack, closing, contextmanager
 from pathlib import Path
 
 import click
@@ -16,6 +16,7 @@ import click
 from . import identifiers, locks
 from .database import connect, ensure_schema, schema_version_problem
 from .loader import LOADED, REFUSED, FileResult, LoadOptions, load_file
+from .shards import read_year_databases
 from .staging import remove_leftovers
 from .profiles import builtin_profiles
 from .reading import ReadOptions
@@ -267,11 +268,16 @@ def shard(db_path: Path, out_dir: Path) -> None:
     """Dela databasen i en databas per bokföringsår och en nationell med allt utom raderna."""
     from .shards import write_shards
 
-    with locks.loading(db_path):  # no load changes the rows while they are copied
+    published = [p for p in (out_dir / f"{db_path.stem}.db", *out_dir.glob(f"{db_path.stem}_*.db"))
+                 if p.exists() and p.resolve() != db_path.resolve()]
+    # No load changes the rows while they are copied, and no server reads the files replaced.
+    with locks.loading(db_path), ExitStack() as served:
+        for path in published:
+            served.enter_context(locks.loading(path))
         try:
             result = write_shards(db_path, out_dir)
         except (ValueError, sqlite3.Error, OSError) as error:
-            raise click.ClickException(f"{db_path} delades inte ({error}); publicerade filer är orörda") from None
+            raise click.ClickException(f"{db_path} delades inte ({error}); inga publicerade filer ändrades") from None
     for label, paths in (("skriven", result.written), ("oförändrad", result.kept), ("borttagen", result.removed)):
         for path in paths:
             click.echo(f"{path}: {label}")
@@ -297,8 +303,15 @@ def serve(databases: tuple[Path, ...], host: str, port: int, exports: Path | Non
             _recover_interrupted_load(database)
             with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as conn:
                 problem = schema_version_problem(conn)
+                missing = [f"{stem}.db" for stem in read_year_databases(conn).values()
+                           if stem not in {d.stem for d in databases}]
             if problem:
                 raise click.BadParameter(f"{database}: {problem}", param_hint="DATABASES")
+            if missing:  # its ledger links would lead nowhere, its comparisons miss years
+                raise click.BadParameter(
+                    f"{database} har reskontrans rader i årsdatabaser som inte publiceras: {', '.join(missing)}. "
+                    f"Publicera dem också: openup serve {database} {database.parent / database.stem}_*.db",
+                    param_hint="DATABASES")
         for database in databases:
             inspect_file(database)  # once, before the workers start
         os.environ[SERVED_DATABASES] = os.pathsep.join(str(d) for d in databases)

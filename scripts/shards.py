@@ -12,14 +12,17 @@ final name and renamed into place, so a failed run leaves the published files as
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .database import (connect, create_indexes, create_tables, drop_indexes, enable_fts, index_name,
                        schema_version_problem)
 from .periods import FIRST_COVERED_DAY, LAST_COVERED_DAY
-from .schema import (BUILD_INFO, BUYER_ACCOUNT_MONTH, BUYER_UNIT_MONTH, BUYERS, LEDGER, SCHEMA_VERSION,
+from .schema import (BUILD_INFO, BUYER_ACCOUNT_MONTH, BUYER_UNIT_MONTH, BUYERS, DIRECT_AWARD_LIMITS, LEDGER,
+                     SCHEMA_VERSION,
                      SOURCE_FILES, TABLES, Table)
 
 NATIONAL_TABLES = tuple(table for table in TABLES if table is not LEDGER)
@@ -30,8 +33,8 @@ YEAR_TABLES = (LEDGER, SOURCE_FILES, BUYERS, BUYER_ACCOUNT_MONTH, BUYER_UNIT_MON
 # in a file written once, rather than kept up at every load.
 READ_INDEXES = (("bokforingsdatum",), ("nettobelopp",), ("fakturanummer",), ("verifikationsnummer",),
                 ("konto_nr", "bokforingsdatum"))
-YEAR_DATABASES = "arsdatabaser"  # databasinfo key of the national database: {year: database name}
-YEAR_CONTENT = "arsinnehall"  # databasinfo key of a year's database: what it was written from
+YEAR_DATABASES_KEY = "arsdatabaser"  # in the national database's databasinfo: {year: database name}
+YEAR_CONTENT_KEY = "arsinnehall"  # in a year database's databasinfo: what it was written from
 _FORMAT = "1"  # of a year's database: a new one rewrites every year
 
 
@@ -45,13 +48,16 @@ class ShardResult:
 
 def write_shards(work: Path, out: Path) -> ShardResult:
     """The national database out/<name>.db and out/<name>_<year>.db for every booking year of
-    the work database <name>.db: the national one keeps its name, so the flags' links stay true."""
+    the work database <name>.db: the national one keeps its name, so the flags' links stay true.
+    Every file is written before any is renamed into place: a failure leaves none changed."""
     out.mkdir(parents=True, exist_ok=True)
     name = work.stem
     national = out / f"{name}.db"
     if national.resolve() == work.resolve():
         raise ValueError(f"{out}: välj en annan mapp än arbetsdatabasens, {work.name} skulle skrivas över")
-    result = ShardResult(national)
+    for leftover in out.glob(f".{name}*.db.tmp"):  # of a run that was killed
+        leftover.unlink()
+    result, written = ShardResult(national), []
     source = sqlite3.connect(f"file:{work}?mode=ro", uri=True)
     try:
         problem = schema_version_problem(source)
@@ -60,21 +66,56 @@ def write_shards(work: Path, out: Path) -> ShardResult:
         years = {}
         for year, spans in _year_spans(source).items():
             path = years[year] = out / f"{name}_{year}.db"
-            content = json.dumps({"format": _FORMAT, "schema": SCHEMA_VERSION, "spans": spans})
+            content = _content(source, spans)
             if _written_from(path) == content:
                 result.kept.append(path)
                 continue
-            _replace(path, _write_year, source, work, year, spans, content)
-            result.written.append(path)
-        _replace(national, _write_national, work, {y: p.stem for y, p in years.items()})
+            written.append(_written(path, _write_year, source, work, year, spans, content))
+        if not years:
+            raise ValueError(f"{work} har inga rader i reskontran: inget att dela")
+        written.append(_written(national, _write_national, work, {y: p.stem for y, p in years.items()}))
+    except BaseException:
+        for temporary, _ in written:
+            temporary.unlink(missing_ok=True)
+        raise
     finally:
         source.close()
-    for stale in sorted(set(out.glob(f"{name}_*.db")) - set(years.values())):
-        if stale.stem.removeprefix(f"{name}_").isdigit():
-            stale.unlink()
-            stale.with_suffix(".inspect.json").unlink(missing_ok=True)
-            result.removed.append(stale)
+    before = _published_years(national)
+    for temporary, path in written:
+        temporary.replace(path)
+        path.with_suffix(".inspect.json").unlink(missing_ok=True)  # of the file replaced
+        if path != national:
+            result.written.append(path)
+    for stale in sorted({out / f"{stem}.db" for stem in before.values()} - set(years.values())):
+        stale.unlink(missing_ok=True)
+        stale.with_suffix(".inspect.json").unlink(missing_ok=True)
+        result.removed.append(stale)
     return result
+
+
+def read_year_databases(conn: sqlite3.Connection) -> dict[int, str]:
+    """A national database's year databases by year ({} for any other database)."""
+    try:
+        row = conn.execute("SELECT varde FROM databasinfo WHERE nyckel = ?", [YEAR_DATABASES_KEY]).fetchone()
+    except sqlite3.OperationalError:  # not an openup database
+        return {}
+    return {int(year): stem for year, stem in json.loads(row[0]).items()} if row else {}
+
+
+def year_of_database(conn: sqlite3.Connection) -> int | None:
+    """The booking year of a year's database (None for any other database)."""
+    try:
+        row = conn.execute("SELECT varde FROM databasinfo WHERE nyckel = 'ar'").fetchone()
+    except sqlite3.OperationalError:  # not an openup database
+        return None
+    return int(row[0]) if row else None
+
+
+def _published_years(national: Path) -> dict[int, str]:
+    if not national.exists():
+        return {}
+    with closing(sqlite3.connect(f"file:{national}?mode=ro", uri=True)) as conn:
+        return read_year_databases(conn)
 
 
 def _year_spans(source: sqlite3.Connection) -> dict[int, list[list[int]]]:
@@ -88,27 +129,40 @@ def _year_spans(source: sqlite3.Connection) -> dict[int, list[list[int]]]:
     return spans
 
 
+def _content(source: sqlite3.Connection, spans: list[list[int]]) -> str:
+    """What a year's database is written from: its files (by content and when each was loaded, as
+    ids are reused after a replaced file) and the rows it has of each."""
+    files = source.execute(f"SELECT id, sha256, inlast FROM kallfiler WHERE id IN ({_ids(spans)}) ORDER BY id")
+    return json.dumps({"format": _FORMAT, "schema": SCHEMA_VERSION, "spans": spans, "files": files.fetchall()})
+
+
+def _ids(spans: list[list[int]]) -> str:
+    return ", ".join(str(file_id) for file_id, *_ in spans)
+
+
 def _written_from(path: Path) -> str | None:
     if not path.exists():
         return None
     try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
-            row = conn.execute("SELECT varde FROM databasinfo WHERE nyckel = ?", [YEAR_CONTENT]).fetchone()
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+            row = conn.execute("SELECT varde FROM databasinfo WHERE nyckel = ?", [YEAR_CONTENT_KEY]).fetchone()
     except sqlite3.Error:
         return None
     return row[0] if row else None
 
 
-def _replace(path: Path, write, *args) -> None:
-    """write(temporary, *args) beside path, then renamed into its place."""
+def _written(path: Path, write, *args) -> tuple[Path, Path]:
+    """write(temporary, *args) to a file beside path, synced to disk: (temporary, path)."""
     temporary = path.with_name(f".{path.name}.tmp")
     temporary.unlink(missing_ok=True)
     try:
         write(temporary, *args)
-        temporary.replace(path)
-        path.with_suffix(".inspect.json").unlink(missing_ok=True)  # of the file replaced
-    finally:
+        with temporary.open("rb") as handle:
+            os.fsync(handle.fileno())
+    except BaseException:
         temporary.unlink(missing_ok=True)
+        raise
+    return temporary, path
 
 
 def _new_database(path: Path, tables: tuple[Table, ...], work: Path):
@@ -123,7 +177,8 @@ def _new_database(path: Path, tables: tuple[Table, ...], work: Path):
 
 def _copy(db, table: Table, where: str = "", params=()) -> None:
     columns = ", ".join(table.column_names)
-    db.execute(f"INSERT OR REPLACE INTO main.{table.name} ({columns}) SELECT {columns} "
+    verb = "INSERT OR REPLACE" if table in (BUILD_INFO, DIRECT_AWARD_LIMITS) else "INSERT"  # made with the tables
+    db.execute(f"{verb} INTO main.{table.name} ({columns}) SELECT {columns} "
                f"FROM arbete.{table.name} {where}", params)
 
 
@@ -148,13 +203,12 @@ def _write_year(path: Path, source: sqlite3.Connection, work: Path, year: int, s
         for file_id, first, last, _rows in spans:
             _copy(db, LEDGER, "WHERE id BETWEEN ? AND ? AND kallfil_id = ? AND bokforingsdatum BETWEEN ? AND ?",
                   [first, last, file_id, first_day, last_day])
-        files = ", ".join(str(file_id) for file_id, *_ in spans)
-        _copy(db, SOURCE_FILES, f"WHERE id IN ({files})")
+        _copy(db, SOURCE_FILES, f"WHERE id IN ({_ids(spans)})")
         for table in (BUYER_ACCOUNT_MONTH, BUYER_UNIT_MONTH):
             _copy(db, table, "WHERE ar = ?", [year])
         _year_buyers(db, source, year)
-        _copy(db, BUILD_INFO, "WHERE nyckel <> ?", [YEAR_DATABASES])
-        db.execute("INSERT INTO databasinfo VALUES ('ar', ?), (?, ?)", [str(year), YEAR_CONTENT, content])
+        _copy(db, BUILD_INFO, "WHERE nyckel <> ?", [YEAR_DATABASES_KEY])
+        db.execute("INSERT INTO databasinfo VALUES ('ar', ?), (?, ?)", [str(year), YEAR_CONTENT_KEY, content])
     _finish(db, YEAR_TABLES, READ_INDEXES)
 
 
@@ -180,5 +234,5 @@ def _write_national(path: Path, work: Path, years: dict[int, str]) -> None:
         db.execute("BEGIN")
         for table in NATIONAL_TABLES:
             _copy(db, table)
-        db.execute("INSERT OR REPLACE INTO databasinfo VALUES (?, ?)", [YEAR_DATABASES, json.dumps(years)])
+        db.execute("INSERT OR REPLACE INTO databasinfo VALUES (?, ?)", [YEAR_DATABASES_KEY, json.dumps(years)])
     _finish(db, NATIONAL_TABLES)

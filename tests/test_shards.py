@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from openup.periods import FIRST_COVERED_DAY
 from openup.schema import LEDGER, SCHEMA_VERSION
-from openup.shards import NATIONAL_TABLES, YEAR_DATABASES
+from openup.shards import NATIONAL_TABLES, YEAR_DATABASES_KEY
 from openup_plugins import dcat as dcat_plugin
 from openup_plugins.instance import make_datasette
 from openup_plugins.ledger import ledger_database
@@ -33,7 +33,7 @@ _BY_BUYER_AND_YEAR = ("SELECT kopare_id, substr(bokforingsdatum, 1, 4) AS ar, co
 def shard(work: Path, out: Path) -> list[Path]:
     result = run_openup("shard", "--db", work, out)
     assert result.exit_code == 0, result.output
-    return [out / f"{work.stem}.db", *sorted(out.glob(f"{work.stem}_*.db"))]
+    return [out / f"{work.stem}.db", *sorted(out.glob(f"{work.stem}_[0-9][0-9][0-9][0-9].db"))]
 
 
 def rows(path: Path, sql: str, params=()) -> list[tuple]:
@@ -69,7 +69,7 @@ def test_the_national_database_holds_every_other_table_as_it_was(sample_db, shar
         if table.name != "databasinfo":  # which gains the years
             assert rows(national, sql) == rows(sample_db, sql), table.name
     info = dict(rows(national, "SELECT nyckel, varde FROM databasinfo"))
-    assert info["schemaversion"] == SCHEMA_VERSION and YEAR_DATABASES in info
+    assert info["schemaversion"] == SCHEMA_VERSION and YEAR_DATABASES_KEY in info
     assert rows(national, "SELECT count(*) FROM leverantorer_fts WHERE leverantorer_fts MATCH 'ab'") == rows(
         sample_db, "SELECT count(*) FROM leverantorer_fts WHERE leverantorer_fts MATCH 'ab'")
 
@@ -287,12 +287,16 @@ async def test_the_pages_read_the_national_database_in_whatever_order_they_are_s
     assert (await ledger_database(datasette)).name == "openup"
 
 
-async def test_a_year_database_offers_no_flag_queries_it_could_not_answer(instances, sharded):
+async def test_each_database_offers_the_canned_queries_it_can_answer(instances, sharded):
     _, split = instances
+    offered = {path.stem: await split.get_canned_queries(path.stem, None) for path in sharded}
     national, year = sharded[0].stem, sharded[-1].stem
-    assert (await split.get_canned_queries(year, None)) == {}
-    queries = await split.get_canned_queries(national, None)
-    assert queries and (await split.client.get(f"/{national}/{next(iter(queries))}.json")).status_code == 200
+    assert "hitta_verifikation" in offered[year] and "hitta_verifikation" not in offered[national]
+    assert any(name.startswith("flaggor_") for name in offered[national])
+    assert not any(name.startswith("flaggor_") for name in offered[year])
+    for database, queries in offered.items():
+        for name in queries:
+            assert (await split.client.get(f"/{database}/{name}.json")).status_code == 200, (database, name)
 
 
 async def test_the_front_page_offers_each_years_database_for_download(instances, sharded):
@@ -304,3 +308,80 @@ async def test_the_front_page_offers_each_years_database_for_download(instances,
         response = await split.client.get(link)
         assert response.status_code == 200 and response.content[:16] == b"SQLite format 3\x00"
     assert set((await split.client.get("/.json")).json()) == {p.stem for p in sharded}  # Datasette's own list
+
+
+def test_a_replaced_file_that_takes_the_same_ids_writes_its_year_again(sample_dir, tmp_path):
+    """A corrected file of as many lines, replacing the last file loaded, gets its ids back: the
+    year is written again because the file's content changed, not its ids or counts."""
+    stockholm = sample_dir / "stockholm_openup_2023.csv"
+    work, copy = tmp_path / "openup.db", tmp_path / stockholm.name
+    shutil.copy(stockholm, copy)
+    assert run_openup("load", "--db", work, sample_dir / "umea_leverantorsfakturor_2023.csv", copy).exit_code == 0
+    shard(work, tmp_path / "out")
+    header, *lines = copy.read_text("utf-8").splitlines()
+    copy.write_text("\n".join([header, *reversed(lines)]) + "\n", "utf-8")  # the same rows, other lines
+    assert run_openup("load", "--db", work, "--replace", copy).exit_code == 0
+    result = run_openup("shard", "--db", work, tmp_path / "out")
+    assert "openup_2023.db: skriven" in result.output
+    every_row = "SELECT id, kallrad, nettobelopp FROM leverantorsreskontra ORDER BY id"
+    assert rows(tmp_path / "out" / "openup_2023.db", every_row) == rows(work, every_row)
+
+
+def test_a_failed_run_changes_no_published_file(sample_db, tmp_path, monkeypatch):
+    from openup import shards
+    out = tmp_path / "out"
+    published = shard(sample_db, out)
+    (out / "openup_20240115.db").write_bytes(b"an operator's backup")
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    work = tmp_path / "openup.db"
+    shutil.copy(sample_db, work)
+    with sqlite3.connect(work) as conn:  # a year's rows changed, so it is written again
+        conn.execute("UPDATE leverantorsreskontra SET nettobelopp = nettobelopp + 1 WHERE id = 1")
+        conn.execute("UPDATE kallfiler SET inlast = 'i dag' WHERE id = (SELECT kallfil_id FROM leverantorsreskontra "
+                     "WHERE id = 1)")
+
+    def full_disk(*args):
+        raise sqlite3.OperationalError("database or disk is full")
+    monkeypatch.setattr(shards, "_write_national", full_disk)
+    result = run_openup("shard", "--db", work, out)
+    assert result.exit_code == 1 and "inga publicerade filer ändrades" in result.output
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # no temporary file left either
+    monkeypatch.undo()
+    assert [p.name for p in shard(work, out)] == [p.name for p in published]
+    assert (out / "openup_20240115.db").exists()  # not a year database: not removed
+
+
+def test_refused_for_a_ledger_without_rows_and_while_served(sample_db, tmp_path):
+    from openup import locks
+    empty = tmp_path / "tom" / "openup.db"
+    empty.parent.mkdir()
+    with sqlite3.connect(sample_db) as source, sqlite3.connect(empty) as target:
+        source.backup(target)
+        target.execute("DELETE FROM leverantorsreskontra")
+    result = run_openup("shard", "--db", empty, tmp_path / "out")
+    assert result.exit_code == 1 and "inga rader" in result.output
+    published = shard(sample_db, tmp_path / "out")
+    with locks.serving(published):
+        served = run_openup("shard", "--db", sample_db, tmp_path / "out")
+    assert served.exit_code == 1 and "openup serve" in served.output
+
+
+def test_serve_refuses_a_national_database_without_its_years(sharded):
+    result = run_openup("serve", sharded[0], *sharded[2:], "--port", "1")
+    assert result.exit_code == 2 and f"{sharded[1].name}" in result.output and "Publicera dem också" in result.output
+
+
+async def test_the_list_of_years_counts_each_years_rows_and_drops_page_tokens(instances, sample_db):
+    _, split = instances
+    response = await split.client.get("/openup/leverantorsreskontra.json?kopare_id=212000-9010&_next=100&_size=5")
+    assert response.status_code == 300 and response.headers["access-control-allow-origin"] == "*"
+    listed = response.json()["ar"]
+    assert [(y["ar"], y["rader"]) for y in listed] == [(int(y), n) for y, n in rows(
+        sample_db, "SELECT CAST(substr(bokforingsdatum, 1, 4) AS INTEGER), count(*) FROM leverantorsreskontra "
+                   "WHERE kopare_id = '212000-9010' GROUP BY 1 UNION SELECT DISTINCT CAST(substr(bokforingsdatum, 1, 4) "
+                   "AS INTEGER), 0 FROM leverantorsreskontra WHERE substr(bokforingsdatum, 1, 4) NOT IN (SELECT "
+                   "substr(bokforingsdatum, 1, 4) FROM leverantorsreskontra WHERE kopare_id = '212000-9010') ORDER BY 1")]
+    assert all("_next" not in y["url"] and "_size=5" in y["url"] for y in listed)
+    text = await split.client.get("/openup/leverantorsreskontra.csv?kopare_id=212000-9010")
+    assert text.status_code == 300 and text.headers["content-type"].startswith("text/plain")
+    assert (await split.client.get("/openup/leverantorsreskontra/999999999")).status_code == 404

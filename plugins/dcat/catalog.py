@@ -3,12 +3,11 @@ calendar year, with its time span, and the catalog's own dates."""
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from dataclasses import dataclass, field
 
 from openup.periods import FIRST_COVERED_DAY, LAST_COVERED_DAY
-from openup.shards import YEAR_DATABASES
+from openup.shards import read_year_databases
 
 PUBLISHER_TYPES = {  # buyer type (kopare.typ) -> ADMS publisher type
     "kommun": "LocalAuthority",
@@ -58,6 +57,4 @@ def read_facts(conn: sqlite3.Connection, database: str) -> CatalogFacts:
         end = conn.execute(LAST_COVERED_DAY, span).fetchone()[0]
         datasets.append(BuyerYear(orgnr, name or orgnr, kind or "", year, start, end, rows, license_url))
     first, last = conn.execute("SELECT min(inlast), max(inlast) FROM kallfiler").fetchone()
-    shards = conn.execute("SELECT varde FROM databasinfo WHERE nyckel = ?", [YEAR_DATABASES]).fetchone()
-    years = {int(year): name for year, name in json.loads(shards[0]).items()} if shards else {}
-    return CatalogFacts(database, datasets, first, last, years)
+    return CatalogFacts(database, datasets, first, last, read_year_databases(conn))

@@ -271,7 +271,7 @@ async def compare_page(database, request, *, filters) -> dict:
         round(sum({total}), 2) AS summa, {count} AS rader FROM {table} t JOIN kopare k ON k.kopare_id = t.kopare_id
         WHERE t.kopare_id IN ({placeholders}){where} GROUP BY t.kopare_id, 3 ORDER BY 3, k.kopare"""
     # A national database's ledger is in its year databases, in the order of their years.
-    rows = [row for part in (await ledger_parts(database) if table == LEDGER else [database])
+    rows = [row for part in (ledger_parts(database) if table == LEDGER else [database])
             for row in await query_rows(part, sql, params)]
     months = await buyer_months(database)
     fixed = {column: value for column, value in (("leverantor_nyckel", supplier), ("konto_nr", account)) if value}
