@@ -66,7 +66,7 @@ def write_shards(work: Path, out: Path) -> ShardResult:
         years = {}
         for year, spans in _year_spans(source).items():
             path = years[year] = out / f"{name}_{year}.db"
-            content = _content(source, spans)
+            content = _content(source, year, spans)
             if _written_from(path) == content:
                 result.kept.append(path)
                 continue
@@ -129,11 +129,15 @@ def _year_spans(source: sqlite3.Connection) -> dict[int, list[list[int]]]:
     return spans
 
 
-def _content(source: sqlite3.Connection, spans: list[list[int]]) -> str:
+def _content(source: sqlite3.Connection, year: int, spans: list[list[int]]) -> str:
     """What a year's database is written from: its files (by content and when each was loaded, as
-    ids are reused after a replaced file) and the rows it has of each."""
+    ids are reused after a replaced file), the rows it has of each, and its buyers as described
+    (a later load may give a buyer's licence or name)."""
     files = source.execute(f"SELECT id, sha256, inlast FROM kallfiler WHERE id IN ({_ids(spans)}) ORDER BY id")
-    return json.dumps({"format": _FORMAT, "schema": SCHEMA_VERSION, "spans": spans, "files": files.fetchall()})
+    buyers = source.execute("SELECT kopare_id, kopare, typ, kommun_id, kalla, licens, latitud, longitud FROM kopare "
+                            "WHERE kopare_id IN (SELECT kopare_id FROM kopare_manad WHERE ar = ?) ORDER BY 1", [year])
+    return json.dumps({"format": _FORMAT, "schema": SCHEMA_VERSION, "spans": spans, "files": files.fetchall(),
+                       "buyers": buyers.fetchall()})
 
 
 def _ids(spans: list[list[int]]) -> str:

@@ -385,3 +385,18 @@ async def test_the_list_of_years_counts_each_years_rows_and_drops_page_tokens(in
     text = await split.client.get("/openup/leverantorsreskontra.csv?kopare_id=212000-9010")
     assert text.status_code == 300 and text.headers["content-type"].startswith("text/plain")
     assert (await split.client.get("/openup/leverantorsreskontra/999999999")).status_code == 404
+
+
+def test_a_buyers_new_licence_writes_its_years_again(sample_db, tmp_path):
+    work = tmp_path / "openup.db"
+    shutil.copy(sample_db, work)
+    out = tmp_path / "out"
+    shard(work, out)
+    with sqlite3.connect(work) as conn:  # as a later load with --license does
+        conn.execute("UPDATE kopare SET licens = 'https://example.org/licens' WHERE kopare_id = '212000-1967'")
+    result = run_openup("shard", "--db", work, out)
+    written = {line.split(":")[0].rsplit("/", 1)[-1] for line in result.output.splitlines() if line.endswith("skriven")}
+    assert written == {"openup.db", *(f"openup_{y}.db" for (y,) in rows(
+        work, "SELECT DISTINCT ar FROM kopare_manad WHERE kopare_id = '212000-1967'"))}
+    assert rows(out / "openup_2016.db", "SELECT licens FROM kopare WHERE kopare_id = '212000-1967'") == [
+        ("https://example.org/licens",)]
