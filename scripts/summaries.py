@@ -232,24 +232,55 @@ _UPSERT_INVOICES = """INSERT INTO fakturor (kopare_id, leverantor_nyckel, faktur
         bokforingsdatum = min(bokforingsdatum, excluded.bokforingsdatum)"""
 
 
-class _SeenKeys:
-    """The keys a file has had, as a Bloom filter (8 MiB, whatever the file): a key it answers
-    False for is certainly new; True is wrong for about 1 key in 400 at 3 million keys."""
+class _BloomFilter:
+    """Keys (64-bit hashes) as a Bloom filter of `bits` bits (a power of two), three positions per
+    key taken by multiply-shift hashing."""
 
-    _BITS = 1 << 26
+    _MULTIPLIERS = tuple(np.uint64(m) for m in (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9))
+
+    def __init__(self, bits: int):
+        self.bits, self.shift = np.zeros(bits // 8, dtype=np.uint8), np.uint64(64 - bits.bit_length() + 1)
+        self.keys = 0
+
+    def _positions(self, hashes: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        with np.errstate(over="ignore"):  # multiplied modulo 2**64, as meant
+            positions = [(hashes * multiplier) >> self.shift for multiplier in self._MULTIPLIERS]
+        return [(position >> np.uint64(3), (position & np.uint64(7)).astype(np.uint8)) for position in positions]
+
+    def contains(self, hashes: np.ndarray) -> np.ndarray:
+        seen = np.ones(len(hashes), dtype=bool)
+        for byte, bit in self._positions(hashes):
+            seen &= (self.bits[byte] >> bit) & 1 == 1
+        return seen
+
+    def add(self, hashes: np.ndarray) -> None:
+        for byte, bit in self._positions(hashes):
+            np.bitwise_or.at(self.bits, byte, np.left_shift(1, bit).astype(np.uint8))
+        self.keys += len(hashes)
+
+
+class _SeenKeys:
+    """The keys a file has had, in Bloom filters: a key it answers False for is certainly new;
+    True is wrong for about 1 key in 400 per filter. The first filter takes 8 MiB and 3 million
+    keys; when a filter is that full, one twice its size takes the next keys, so the false
+    answers (kept in memory, and written one by one) stay few in a file of any size."""
+
+    _FIRST_BITS = 1 << 26
+    _KEYS_PER_BIT = 3_000_000 / (1 << 26)  # 1 false True in 400 at 3 million keys per 2**26 bits
 
     def __init__(self):
-        self.bits = np.zeros(self._BITS // 8, dtype=np.uint8)
+        self.filters = [_BloomFilter(self._FIRST_BITS)]
 
     def add(self, hashes: np.ndarray) -> np.ndarray:
         """Add keys (64-bit hashes, distinct); whether each may have been added before."""
-        positions = [(hashes >> np.uint64(shift)) & np.uint64(self._BITS - 1) for shift in (0, 21, 42)]
-        seen = np.ones(len(hashes), dtype=bool)
-        for position in positions:
-            seen &= (self.bits[position >> np.uint64(3)] >> (position & np.uint64(7)).astype(np.uint8)) & 1 == 1
-        for position in positions:
-            np.bitwise_or.at(self.bits, position >> np.uint64(3),
-                             np.left_shift(1, (position & np.uint64(7)).astype(np.uint8)).astype(np.uint8))
+        seen = np.zeros(len(hashes), dtype=bool)
+        for bloom in self.filters:
+            seen |= bloom.contains(hashes)
+        current = self.filters[-1]
+        if (current.keys + len(hashes)) > len(current.bits) * 8 * self._KEYS_PER_BIT:
+            current = _BloomFilter(len(current.bits) * 8 * 2)
+            self.filters.append(current)
+        current.add(hashes)
         return seen
 
 
