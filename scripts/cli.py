@@ -266,13 +266,11 @@ def export(db_path: Path, out_dir: Path) -> None:
 @click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
 def shard(db_path: Path, out_dir: Path) -> None:
     """Dela databasen i en databas per bokföringsår och en nationell med allt utom raderna."""
-    from .shards import write_shards
+    from .shards import published_files, write_shards
 
-    published = [p for p in (out_dir / f"{db_path.stem}.db", *out_dir.glob(f"{db_path.stem}_*.db"))
-                 if p.exists() and p.resolve() != db_path.resolve()]
     # No load changes the rows while they are copied, and no server reads the files replaced.
     with locks.loading(db_path), ExitStack() as served:
-        for path in published:
+        for path in published_files(db_path, out_dir):
             served.enter_context(locks.loading(path))
         try:
             result = write_shards(db_path, out_dir)

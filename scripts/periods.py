@@ -6,26 +6,27 @@ Read from the summaries (kopare_dag holds the rows dated to the day, kopare_mana
 it costs a few index seeks whatever the size of the ledger.
 """
 
-# :kopare, and the first and last day (YYYY-MM-DD) of the span asked about.
-LAST_COVERED_DAY = """SELECT max(
-    coalesce((SELECT max(d.bokforingsdatum) FROM kopare_dag d WHERE d.kopare_id = :kopare
-              AND d.bokforingsdatum BETWEEN :fran AND :till), ''),
-    coalesce((SELECT date(m.manad || '-01', '+1 month', '-1 day') FROM kopare_manad m
+# The months of the span with rows of :kopare dated to the month (more rows than those dated to a day).
+_MONTHS_DATED_TO_THE_MONTH = """FROM kopare_manad m
               WHERE m.kopare_id = :kopare AND m.manad BETWEEN substr(:fran, 1, 7) AND substr(:till, 1, 7)
                 AND m.rader > coalesce((SELECT sum(d.rader) FROM kopare_dag d WHERE d.kopare_id = m.kopare_id
-                                        AND d.bokforingsdatum BETWEEN m.manad || '-01' AND m.manad || '-31'), 0)
+                                        AND d.bokforingsdatum BETWEEN m.manad || '-01' AND m.manad || '-31'), 0)"""
+
+# :kopare, and the first and last day (YYYY-MM-DD) of the span asked about.
+LAST_COVERED_DAY = f"""SELECT max(
+    coalesce((SELECT max(d.bokforingsdatum) FROM kopare_dag d WHERE d.kopare_id = :kopare
+              AND d.bokforingsdatum BETWEEN :fran AND :till), ''),
+    coalesce((SELECT date(m.manad || '-01', '+1 month', '-1 day') {_MONTHS_DATED_TO_THE_MONTH}
               ORDER BY m.manad DESC LIMIT 1), ''))"""
 
 # The first day of the span with rows of :kopare (a month's first when its rows are dated to the
-# month), from the summaries: the ledger's min(bokforingsdatum) without reading the ledger.
-FIRST_COVERED_DAY = """SELECT nullif(min(
+# month): the ledger's min(bokforingsdatum) without reading the ledger.
+FIRST_COVERED_DAY = f"""SELECT nullif(min(
     coalesce((SELECT min(d.bokforingsdatum) FROM kopare_dag d WHERE d.kopare_id = :kopare
               AND d.bokforingsdatum BETWEEN :fran AND :till), '9999'),
-    coalesce((SELECT m.manad || '-01' FROM kopare_manad m
-              WHERE m.kopare_id = :kopare AND m.manad BETWEEN substr(:fran, 1, 7) AND substr(:till, 1, 7)
-                AND m.rader > coalesce((SELECT sum(d.rader) FROM kopare_dag d WHERE d.kopare_id = m.kopare_id
-                                        AND d.bokforingsdatum BETWEEN m.manad || '-01' AND m.manad || '-31'), 0)
+    coalesce((SELECT m.manad || '-01' {_MONTHS_DATED_TO_THE_MONTH}
               ORDER BY m.manad LIMIT 1), '9999')), '9999')"""
+
 
 def period_bounds(period: str) -> tuple[str, str]:
     """The first and last day of a year ('2023') or a month ('2023-03') as ISO dates; the last

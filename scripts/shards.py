@@ -20,7 +20,7 @@ from pathlib import Path
 
 from .database import (connect, create_indexes, create_tables, drop_indexes, enable_fts, index_name,
                        schema_version_problem)
-from .periods import FIRST_COVERED_DAY, LAST_COVERED_DAY
+from .periods import FIRST_COVERED_DAY, LAST_COVERED_DAY, period_bounds
 from .schema import (BUILD_INFO, BUYER_ACCOUNT_MONTH, BUYER_UNIT_MONTH, BUYERS, DIRECT_AWARD_LIMITS, LEDGER,
                      SCHEMA_VERSION,
                      SOURCE_FILES, TABLES, Table)
@@ -109,6 +109,14 @@ def year_of_database(conn: sqlite3.Connection) -> int | None:
     except sqlite3.OperationalError:  # not an openup database
         return None
     return int(row[0]) if row else None
+
+
+def published_files(work: Path, out: Path) -> list[Path]:
+    """The files a run for work would replace or remove: the national database out/<name>.db,
+    and the year databases it names."""
+    national = out / f"{work.stem}.db"
+    return [path for path in (national, *(out / f"{stem}.db" for stem in _published_years(national).values()))
+            if path.exists() and path.resolve() != work.resolve()]
 
 
 def _published_years(national: Path) -> dict[int, str]:
@@ -201,7 +209,7 @@ def _finish(db, tables: tuple[Table, ...], extra_indexes: tuple[tuple[str, ...],
 def _write_year(path: Path, source: sqlite3.Connection, work: Path, year: int, spans: list[list[int]],
                 content: str) -> None:
     db = _new_database(path, YEAR_TABLES, work)
-    first_day, last_day = f"{year}-01-01", f"{year}-12-31"
+    first_day, last_day = period_bounds(str(year))
     with db.conn:
         db.execute("BEGIN")
         for file_id, first, last, _rows in spans:
@@ -225,8 +233,9 @@ def _year_buyers(db, source: sqlite3.Connection, year: int) -> None:
             k.longitud
         FROM arbete.kopare k JOIN (SELECT kopare_id, sum(rader) AS rader, round(sum(summa), 2) AS summa
             FROM arbete.kopare_manad WHERE ar = ? GROUP BY kopare_id) m ON m.kopare_id = k.kopare_id""", [year])
+    first_day, last_day = period_bounds(str(year))
     for (buyer,) in db.execute("SELECT kopare_id FROM kopare").fetchall():
-        span = {"kopare": buyer, "fran": f"{year}-01-01", "till": f"{year}-12-31"}
+        span = {"kopare": buyer, "fran": first_day, "till": last_day}
         db.execute("UPDATE kopare SET forsta_datum = ?, sista_datum = ? WHERE kopare_id = ?",
                    [*(source.execute(sql, span).fetchone()[0] for sql in (FIRST_COVERED_DAY, LAST_COVERED_DAY)),
                     buyer])
