@@ -21,7 +21,7 @@ from pathlib import Path
 import yaml
 from datasette.app import Datasette
 from openup.indicators import INDICATORS
-from openup.schema import TABLES
+from openup.schema import LEDGER, TABLES
 from openup.shards import year_of_database
 
 from .exports import EXPORTS_MOUNT
@@ -98,17 +98,17 @@ def inspect_file(database: Path) -> Path:
 def _fit_to_tables(metadata: dict, database: Path) -> None:
     """A database's metadata without the canned queries it has no tables for: a national database
     of year databases (openup shard) has no ledger, a year's database no flags. A year's
-    database's buyers are described as that year's."""
+    database's ledger and buyers are described as that year's."""
     with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as conn:
         queries = metadata.get("queries", {})
         for name in [name for name, query in queries.items() if not _answerable(conn, query["sql"])]:
             del queries[name]
-        if year_of_database(conn) is not None:
-            metadata["tables"]["kopare"]["description"] = YEAR_BUYERS
-
-
-YEAR_BUYERS = ("Köparna i detta bokföringsår: rader, summa, första och sista datum gäller bara årets rader "
-               "(alla år: kopare i den nationella databasen)")
+        year = year_of_database(conn)
+        if year is not None:  # so that no figure of the year is read as of every year
+            tables = metadata["tables"]
+            tables["kopare"]["description"] = (f"Köparna bokföringsåret {year}: rader, summa, första och sista "
+                                               "datum gäller bara årets rader (alla år: kopare i den nationella databasen)")
+            tables[LEDGER.name]["description"] = f"Bokföringsåret {year}. {LEDGER.sv}"
 
 
 def _answerable(conn: sqlite3.Connection, sql: str) -> bool:
