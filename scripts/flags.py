@@ -12,6 +12,7 @@ import sqlite3
 from collections.abc import Iterable
 from urllib.parse import urlencode
 
+from .database import database_path
 from .indicator import Indicator
 from .indicators import INDICATORS
 from .periods import period_bounds
@@ -62,8 +63,7 @@ def run(conn: sqlite3.Connection, indicator: Indicator, buyer: str = "") -> list
 
 def database_name(conn: sqlite3.Connection) -> str:
     """The name Datasette serves the database under: its file's stem."""
-    path = next(row[2] for row in conn.execute("PRAGMA database_list") if row[1] == "main")
-    return path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    return database_path(conn).stem
 
 
 def build_flags(conn: sqlite3.Connection, buyers: Iterable[str]) -> None:

@@ -17,21 +17,18 @@ from pathlib import Path
 import polars as pl
 import sqlite_utils
 
-from .database import create_indexes, drop_indexes, ledger_is_empty
+from .database import ledger_is_empty
 from .errors import FileRefused
+from .firstload import replace_with, scratch_copy
 from .flags import build_flags
 from .profiles import Profile
 from .reading import DEFAULT_MAX_REJECTED_SHARE, ReadOptions, Tally, read_ledger
 from .records import ROW_COLUMNS
-from .schema import INVOICES, LEDGER, TABLES
+from .schema import INVOICES, LEDGER
 from .staging import Staging
-from .summaries import SUMMARIES, FileAggregates, batch_of_rows, staged_totals_tables
+from .summaries import FileAggregates, batch_of_rows, staged_totals_tables
 
 LOADED, SKIPPED, REFUSED = "inläst", "överhoppad", "vägrad"
-# The tables a first load writes most rows of: their indexes are built once after, not kept up
-# row by row (the summaries are added to many times over while a file streams past). The invoices'
-# are built in their staging file while the ledger's are built here, and copied with the rows.
-_BULK_TABLES = (LEDGER, *(table for table in TABLES if table.name in {s.table for s in SUMMARIES}))
 _INSERT_REJECTED = ("INSERT INTO avvisade_rader (kallfil_id, rad, kolumn, orsak, innehall) "
                     "VALUES (?, ?, ?, ?, ?)")
 _READ_BACK_ROWS = 50_000  # rows of a replaced file read back at a time
@@ -80,34 +77,51 @@ def load_file(db: sqlite_utils.Database, path: Path, profiles: dict[str, Profile
         if earlier and not options.replace:
             raise FileRefused(str(path), "en fil med samma namn men annat innehåll är redan "
                                          "inläst: ange --replace för att ersätta den")
-        with Staging(conn, LEDGER.name) as ledger, Staging(conn, INVOICES.name, also=staged_totals_tables()) as invoices:
-            conn.execute("BEGIN")  # deferred: IMMEDIATE would lock the staging files too (see staging.py)
-            try:
-                result = _load_in_transaction(db, path, reading, options, earlier, (ledger, invoices), progress)
-            except BaseException:
-                if conn.in_transaction:  # SQLite has already rolled back after some errors (a full disk)
-                    conn.execute("ROLLBACK")
-                raise
-            if result.status == LOADED:
-                conn.execute("COMMIT")
-            else:
-                conn.execute("ROLLBACK")
+        if ledger_is_empty(db) and not earlier:
+            with scratch_copy(db) as scratch:
+                result = _load_staged(scratch, path, reading, options, earlier, progress,
+                                      into_new_file=lambda ledger, invoices: replace_with(
+                                          db, scratch, ledger.path, {INVOICES.name: invoices.path}))
+        else:
+            result = _load_staged(db, path, reading, options, earlier, progress)
     except FileRefused as refused:
         result = FileResult(path, REFUSED, message=str(refused))
     result.seconds = time.perf_counter() - started
     return result
 
 
-def _load_in_transaction(db, path, reading, options, earlier, staged, progress) -> FileResult:
+def _load_staged(db, path, reading, options, earlier, progress, into_new_file=None) -> FileResult:
+    """Load in one transaction of db, with the new rows staged; into_new_file(the ledger's and the
+    invoices' Staging), if given, makes the ledger's staging file the database once the
+    transaction has committed."""
+    conn = db.conn
+    with Staging(conn, LEDGER.name) as ledger, Staging(conn, INVOICES.name, also=staged_totals_tables()) as invoices:
+        conn.execute("BEGIN")  # deferred: IMMEDIATE would lock the staging files too (see staging.py)
+        try:
+            result = _load_in_transaction(db, path, reading, options, earlier, (ledger, invoices), progress,
+                                          staged_in_place=into_new_file is not None)
+        except BaseException:
+            if conn.in_transaction:  # SQLite has already rolled back after some errors (a full disk)
+                conn.execute("ROLLBACK")
+            raise
+        if result.status != LOADED:
+            conn.execute("ROLLBACK")
+            return result
+        conn.execute("COMMIT")
+        if into_new_file is not None:
+            into_new_file(ledger, invoices)
+    return result
+
+
+def _load_in_transaction(db, path, reading, options, earlier, staged, progress, staged_in_place: bool) -> FileResult:
+    """The load; with staged_in_place, the new ledger rows and invoices are left in their staging
+    files, read there in place of db's (empty) tables."""
     ledger, invoices = staged
     conn = db.conn
     touched = set()  # the buyers whose flags the load changes
     for file_id, _name, first, last, _sha in earlier:
         touched |= _remove_file(conn, file_id, first, last)
     fresh = ledger_is_empty(db)
-    if fresh:  # building indexes once after a bulk insert beats updating them row by row
-        for table in _BULK_TABLES:
-            drop_indexes(db, table)
     last_before = conn.execute("SELECT coalesce(max(id), 0) FROM leverantorsreskontra").fetchone()[0]
     file_id = conn.execute(
         "INSERT INTO kallfiler (filnamn, sha256, profil, format, teckenkodning, avgransare, blad, "
@@ -120,20 +134,21 @@ def _load_in_transaction(db, path, reading, options, earlier, staged, progress) 
     ).lastrowid
     result = FileResult(path, LOADED, unknown_columns=reading.unknown_columns)
     aggregates = FileAggregates(conn, file_id, invoices=invoices, totals=invoices)
+    if staged_in_place:  # the staged tables' names then find them (read once ADBC has closed them)
+        for table in (LEDGER, INVOICES):
+            conn.execute(f"DROP TABLE {table.name}")
     _stream_into(conn, reading.batches(), file_id, last_before + 1, result.tally, aggregates, ledger, progress)
     tally = result.tally
     refusal = tally.refusal(path, options.max_rejected_share)
     if refusal:
         raise refusal
     aggregates.stage_totals()
-    if fresh:
+    if fresh:  # indexes built once after a bulk insert, each staging file's in its own thread
+        ledger.index_meanwhile()
         invoices.index_meanwhile()
-    ledger.copy()
+    for staging in (invoices, ledger):
+        staging.written() if staged_in_place else staging.copy()
     first, last = last_before + 1, last_before + tally.loaded
-    if fresh:
-        for table in _BULK_TABLES:
-            create_indexes(db, table)
-    invoices.copy()
     duplicate_of = _same_rows_loaded_as(conn, first, last, tally.loaded, tally.total_ore)
     if duplicate_of:
         result.status, result.message = SKIPPED, f"samma rader som redan inlästa {duplicate_of}"

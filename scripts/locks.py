@@ -35,12 +35,22 @@ def _held_by_a_server(path: Path) -> bool:
         return False
 
 
+# The files that replaced a database while a load held it (see carry_over), locked until it ends.
+_CARRIED: dict[str, list[int]] = {}
+
+
 @contextmanager
 def loading(path: Path):
     """Held while a load writes path; refused while a server or another load uses it."""
+    key = os.path.realpath(path)
     try:
         with _flock(path, fcntl.LOCK_EX):
-            yield
+            _CARRIED[key] = []
+            try:
+                yield
+            finally:
+                for descriptor in _CARRIED.pop(key):
+                    os.close(descriptor)
     except BlockingIOError:
         if _held_by_a_server(path):
             raise click.ClickException(
@@ -49,6 +59,16 @@ def loading(path: Path):
                 "(README: Uppdatera en publicerad databas)") from None
         raise click.ClickException(f"en annan `openup load` skriver redan i {path}: vänta tills den "
                                    "är klar och kör sedan igen") from None
+
+
+def carry_over(path: Path, replacement: Path) -> None:
+    """Lock replacement, a file about to be renamed to path, as the load holding path's lock holds
+    path: the lock is of the file, and the file under the name is about to be another."""
+    if os.path.realpath(path) not in _CARRIED:  # no load lock held: nothing to carry over
+        return
+    descriptor = os.open(replacement, os.O_RDONLY)
+    fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)  # a new file no one else has opened
+    _CARRIED[os.path.realpath(path)].append(descriptor)
 
 
 @contextmanager

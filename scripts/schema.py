@@ -484,6 +484,7 @@ TABLES: tuple[Table, ...] = (
     INVOICES, FLAGS,
     DIRECT_AWARD_LIMITS, BUILD_INFO,
 )
+TABLES_BESIDE_LEDGER = tuple(table for table in TABLES if table is not LEDGER)
 SCHEMA_VERSION = "8"  # 2: kopare_manad, kopare_leverantor_ar, kopare_ar; 3: faktura_typ, file
 # columns, invoices by content; 4: namnform, namnnycklade_leverantorer; 5: flaggor; 6: kopare_dag;
 # 7: nettobelopp in the ledger indexes; 8: the ledger indexed by leverantor_id

@@ -23,9 +23,9 @@ from .database import (connect, create_indexes, create_tables, drop_indexes, ena
 from .periods import FIRST_COVERED_DAY, LAST_COVERED_DAY, period_bounds
 from .schema import (BUILD_INFO, BUYER_ACCOUNT_MONTH, BUYER_UNIT_MONTH, BUYERS, DIRECT_AWARD_LIMITS, LEDGER,
                      SCHEMA_VERSION,
-                     SOURCE_FILES, TABLES, Table)
+                     SOURCE_FILES, TABLES_BESIDE_LEDGER, Table)
 
-NATIONAL_TABLES = tuple(table for table in TABLES if table is not LEDGER)
+NATIONAL_TABLES = TABLES_BESIDE_LEDGER
 # A year's database: its rows, the files they came from, and the year's figures that the ledger
 # page's sum and facets read (plugins/facets.py), kopare's for that year alone.
 YEAR_TABLES = (LEDGER, SOURCE_FILES, BUYERS, BUYER_ACCOUNT_MONTH, BUYER_UNIT_MONTH, BUILD_INFO)

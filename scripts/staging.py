@@ -10,8 +10,9 @@ copies its rows with `INSERT INTO … SELECT *`, which SQLite runs as a page-lev
 the table is empty and has the same indexes as the staged one (a first load drops the ledger's
 indexes and builds them after; the invoices' are built in the staging file meanwhile).
 
-ADBC writes in a thread of its own (it lets go of the GIL), so a batch is written while the next
-is read and normalised; one batch waits at most, so memory stays flat.
+Each staging file is written by ADBC in a thread of its own (ADBC lets go of the GIL), so a batch
+is written while the next is read and normalised, and one file's indexes are built while the
+other's are; one batch per file waits at most, so memory stays flat.
 """
 
 from __future__ import annotations
@@ -26,10 +27,7 @@ import adbc_driver_manager as adbc
 import adbc_driver_sqlite
 import polars as pl
 
-from .database import PAGE_SIZE
-
-_ADBC = ThreadPoolExecutor(1, thread_name_prefix="adbc")  # one writer at a time, for every staging file
-
+from .database import PAGE_SIZE, SORT_THREADS, database_path
 
 class Staging:
     """New rows of one of conn's tables gathered in a staging file of their own, attached to conn
@@ -43,21 +41,23 @@ class Staging:
         self.create = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?",
                                    [table]).fetchone()[0]
         self.columns = [row[1] for row in conn.execute(f"PRAGMA table_info([{table}])")]
-        database = Path(next(row[2] for row in conn.execute("PRAGMA database_list") if row[1] == "main"))
-        # Beside the database: on its disk, whose room a load needs anyway (a temporary folder may
-        # be small, or memory), and found again by the next load if this one is killed.
-        self.directory = Path(tempfile.mkdtemp(prefix=_prefix(database), dir=database.parent))
+        self.indexes = [sql for sql, in conn.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL", [table])]
+        self.directory = staging_folder(database_path(conn))
         self.path = self.directory / "staging.db"
         self.writer = None
+        self.thread = ThreadPoolExecutor(1, thread_name_prefix=f"adbc-{table}")  # the writer's, in order
         self.writing: Future | None = None
 
     def __enter__(self) -> Staging:
         try:
             self.writer = _Writer(self.path)
             for sql in (f"PRAGMA page_size = {PAGE_SIZE}", "PRAGMA journal_mode = OFF", "PRAGMA synchronous = OFF",
+                        f"PRAGMA threads = {SORT_THREADS}",
                         self.create, *self.also.values(), "BEGIN"):
                 self.writer.execute(sql)  # a throwaway file: no journal
             self.conn.execute(f"ATTACH DATABASE ? AS {self.alias}", [str(self.path)])
+            self.conn.execute(f"PRAGMA {self.alias}.cache_size = {self.conn.execute('PRAGMA cache_size').fetchone()[0]}")
         except BaseException:
             self._close_writer(commit=False)
             self._remove()
@@ -68,7 +68,7 @@ class Staging:
         """Stage rows: of the table (a frame with its columns, ids given), or of one of `also`."""
         rows = frame.select(self.columns) if table is None else frame
         self._written()
-        self.writing = _ADBC.submit(self.writer.ingest, table or self.table, rows)
+        self.writing = self.thread.submit(self.writer.ingest, table or self.table, rows)
 
     def staged(self, table: str) -> str:
         """A table of the staging file as conn names it (readable once copy() has run)."""
@@ -77,19 +77,22 @@ class Staging:
     def index_meanwhile(self) -> None:
         """Give the staged rows the table's indexes, in ADBC's thread, while conn does other work:
         an empty table with the same indexes then takes the rows and the indexes as they are."""
-        self.meanwhile([sql for sql, in self.conn.execute(
-            "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL", [self.table])])
+        self.meanwhile(self.indexes)
 
     def meanwhile(self, statements: list[str]) -> None:
         """Run statements on the staging file in ADBC's thread, while conn does other work."""
         self._written()
         execute = self.writer.execute  # not once the writer is closed: an error here, not lost in the thread
-        self.writing = _ADBC.submit(lambda: [execute(sql) for sql in statements])
+        self.writing = self.thread.submit(lambda: [execute(sql) for sql in statements])
+
+    def written(self) -> None:
+        """Finish writing the staging file: conn may read it from now on."""
+        self._written()
+        self._close_writer(commit=True)
 
     def copy(self) -> None:
         """Copy the staged rows into the table, in conn's transaction."""
-        self._written()
-        self._close_writer(commit=True)
+        self.written()
         self.conn.execute(f"INSERT INTO main.[{self.table}] SELECT * FROM {self.alias}.[{self.table}]")
 
     def __exit__(self, *exc) -> None:
@@ -100,6 +103,7 @@ class Staging:
             if not self.conn.in_transaction:
                 self.conn.execute(f"DETACH DATABASE {self.alias}")
         finally:
+            self.thread.shutdown()
             self._remove()
 
     def _written(self) -> None:
@@ -119,6 +123,13 @@ class Staging:
 
     def _remove(self) -> None:
         shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def staging_folder(database: Path) -> Path:
+    """A new folder for a load's staging files of database: beside it, on its disk, whose room a
+    load needs anyway (a temporary folder may be small, or memory), and found again by the next
+    load if this one is killed."""
+    return Path(tempfile.mkdtemp(prefix=_prefix(database), dir=database.parent))
 
 
 def remove_leftovers(database: Path) -> None:

@@ -1,0 +1,86 @@
+"""A first load: the ledger's staging file becomes the database.
+
+Loaded into an empty ledger, the rows ADBC wrote to their staging file need not be copied into
+the database (at 10M rows, 3 GB written twice): the staging file becomes the database instead.
+The load runs as any other, but on a scratch copy of the database without the ledger table, so
+that its reads of the ledger find the staged one. Once it has committed, every other table of
+the scratch copy is copied into the staging file, page by page (the same tables with the same
+indexes, empty), and the file is synced and renamed over the database. The database is not
+written before that rename, so a failed or killed load leaves it as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlite_utils
+
+from . import locks
+from .database import connect, create_tables, database_path, enable_fts
+from .schema import TABLES_BESIDE_LEDGER
+from .staging import staging_folder
+
+
+@contextmanager
+def scratch_copy(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """A copy of db to load into, removed after: under db's file name (the flags' links name
+    the database served), in a staging folder beside db, where a killed load's is found again."""
+    database = database_path(db.conn)
+    folder = staging_folder(database)
+    try:
+        scratch = folder / database.name
+        db.execute("VACUUM INTO ?", [str(scratch)])
+        copy = connect(scratch)
+        try:
+            copy.execute("PRAGMA synchronous = OFF")  # thrown away unless the load succeeds
+            yield copy
+        finally:
+            copy.conn.close()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def replace_with(db: sqlite_utils.Database, scratch: sqlite_utils.Database, ledger_file: Path,
+                 staged: dict[str, Path]) -> None:
+    """Copy every table but the ledger into ledger_file, which holds the ledger, from scratch or
+    the staging file given by staged, and rename it over db's file; db is then connected to it."""
+    database = database_path(db.conn)
+    new = connect(ledger_file)
+    try:
+        new.execute("PRAGMA journal_mode = OFF")  # a file not yet published: a failure discards it whole
+        create_tables(new, TABLES_BESIDE_LEDGER)  # with their indexes: an empty table takes rows and indexes as pages
+        sources = {table.name: "scratch" for table in TABLES_BESIDE_LEDGER}
+        new.execute("ATTACH DATABASE ? AS scratch", [str(database_path(scratch.conn))])
+        for number, (table, path) in enumerate(staged.items()):
+            sources[table] = f"staged{number}"
+            new.execute(f"ATTACH DATABASE ? AS {sources[table]}", [str(path)])
+        with new.conn:
+            new.execute("BEGIN")
+            for table, source in sources.items():
+                new.execute(f"DELETE FROM main.[{table}]")  # what create_tables put there
+                new.execute(f"INSERT INTO main.[{table}] SELECT * FROM {source}.[{table}]")
+        for source in set(sources.values()):
+            new.execute(f"DETACH DATABASE {source}")
+        enable_fts(new, TABLES_BESIDE_LEDGER)
+    finally:
+        new.conn.close()
+    os.chmod(ledger_file, stat.S_IMODE(database.stat().st_mode))
+    _synced(ledger_file)
+    locks.carry_over(database, ledger_file)
+    db.conn.close()
+    os.replace(ledger_file, database)
+    _synced(database.parent)
+    db.conn = connect(database).conn
+
+
+def _synced(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
