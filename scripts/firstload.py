@@ -13,15 +13,18 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import stat
 from collections.abc import Iterator
-from contextlib import contextmanager
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 import sqlite_utils
 
 from . import locks
 from .database import connect, create_tables, database_path, enable_fts
+from .flags import every_flag, write_flags
 from .schema import TABLES_BESIDE_LEDGER
 from .staging import staging_folder
 
@@ -48,10 +51,13 @@ def scratch_copy(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
 def replace_with(db: sqlite_utils.Database, scratch: sqlite_utils.Database, ledger_file: Path,
                  staged: dict[str, Path]) -> None:
     """Copy every table but the ledger into ledger_file, which holds the ledger, from scratch or
-    the staging file given by staged, and rename it over db's file; db is then connected to it."""
+    the staging file given by staged, with the flags of every buyer (built from them meanwhile),
+    and rename it over db's file; db is then connected to it."""
     database = database_path(db.conn)
     new = connect(ledger_file)
+    flagging = ThreadPoolExecutor(1, thread_name_prefix="flags")
     try:
+        flags = flagging.submit(_every_flag, database_path(scratch.conn), staged)
         new.execute("PRAGMA journal_mode = OFF")  # a file not yet published: a failure discards it whole
         create_tables(new, TABLES_BESIDE_LEDGER)  # with their indexes: an empty table takes rows and indexes as pages
         sources = {table.name: "scratch" for table in TABLES_BESIDE_LEDGER}
@@ -67,7 +73,11 @@ def replace_with(db: sqlite_utils.Database, scratch: sqlite_utils.Database, ledg
         for source in set(sources.values()):
             new.execute(f"DETACH DATABASE {source}")
         enable_fts(new, TABLES_BESIDE_LEDGER)
+        with new.conn:
+            new.execute("BEGIN")
+            write_flags(new.conn, flags.result())
     finally:
+        flagging.shutdown()
         new.conn.close()
     os.chmod(ledger_file, stat.S_IMODE(database.stat().st_mode))
     _synced(ledger_file)
@@ -76,6 +86,15 @@ def replace_with(db: sqlite_utils.Database, scratch: sqlite_utils.Database, ledg
     os.replace(ledger_file, database)
     _synced(database.parent)
     db.conn = connect(database).conn
+
+
+def _every_flag(scratch: Path, staged: dict[str, Path]) -> list[dict]:
+    """The flags of every buyer, read from scratch and the staged tables by a connection of its
+    own (SQLite lets go of the GIL: they are built while the other tables are copied)."""
+    with closing(sqlite3.connect(scratch)) as conn:
+        for number, path in enumerate(staged.values()):
+            conn.execute(f"ATTACH DATABASE ? AS staged{number}", [str(path)])
+        return every_flag(conn)
 
 
 def _synced(path: Path) -> None:

@@ -81,7 +81,18 @@ def build_flags(conn: sqlite3.Connection, buyers: Iterable[str]) -> None:
             conn.executemany("DELETE FROM flaggor WHERE indikator = ? AND kopare_id = ?",
                              [(indicator.slug, b) for b in buyers])
             hits = [hit for buyer in buyers if buyer in every for hit in run(conn, indicator, buyer)]
-        conn.executemany(_INSERT, [_row(indicator, hit, database) for hit in hits])
+        write_flags(conn, [_row(indicator, hit, database) for hit in hits])
+
+
+def every_flag(conn: sqlite3.Connection) -> list[dict]:
+    """Every indicator's hits of every buyer, as rows of flaggor (for write_flags)."""
+    database = database_name(conn)
+    return [_row(indicator, hit, database) for indicator in INDICATORS.values() for hit in run(conn, indicator)]
+
+
+def write_flags(conn: sqlite3.Connection, rows: list[dict]) -> None:
+    """Insert rows of flaggor (kopare and leverantorer give the names)."""
+    conn.executemany(_INSERT, rows)
 
 
 def _row(indicator: Indicator, hit: dict, database: str) -> dict:

@@ -164,7 +164,8 @@ def _load_in_transaction(db, path, reading, options, earlier, staged, progress, 
                   json.dumps(result.corrections, ensure_ascii=False) if result.corrections else None,
                   file_id])
     aggregates.finish()
-    build_flags(conn, touched | aggregates.buyers)
+    if not staged_in_place:  # else built while the new file is written (firstload.py)
+        build_flags(conn, touched | aggregates.buyers)
     if options.source or options.license:
         conn.executemany("UPDATE kopare SET kalla = coalesce(?, kalla), licens = coalesce(?, licens) "
                          "WHERE kopare_id = ?",
