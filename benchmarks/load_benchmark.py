@@ -7,7 +7,9 @@ Generates a national-spec (v1.1) CSV of --rows rows, then times, in the same run
   openup    `openup load` to an indexed, summarised, searchable database
   validate  `openup validate` of the same file (reading, normalising and checking every line)
 and prints the times, the ratios to the baseline, rows per second and each process's peak memory (RSS).
-With --scale-rows it also loads a larger file to show that memory does not grow with size.
+The --rows file is measured in --repeat rounds, each figure the median of its rounds (one run can
+be a few tenths of a second off, as the disk writes back what an earlier step wrote). With
+--scale-rows it also loads a larger file, once, to show that memory does not grow with size.
 """
 
 from __future__ import annotations
@@ -140,43 +142,65 @@ def flags_build(db_path: Path) -> tuple[float, float]:
     return every, one
 
 
+def measure_all(csv_path: Path, folder: Path, rows: int) -> dict[str, tuple[float, float]]:
+    """One round: (seconds, peak MiB) of every tool on csv_path, in a folder left empty after."""
+    imported = folder / f"baseline_{rows}.db"
+    base_s, base_mib = sqlite_import(csv_path, imported)
+    copy_s, copy_mib = sqlite_typed_and_indexed(imported, folder / f"sqlite_{rows}.db")
+    measured = {"sqlite3 .import": (base_s, base_mib),
+                "  + typed, indexed": (base_s + copy_s, max(base_mib, copy_mib)),
+                "openup load": openup_load(csv_path, folder / f"openup_{rows}.db"),
+                "openup validate": openup_validate(csv_path)}
+    measured["flaggor"] = flags_build(folder / f"openup_{rows}.db")
+    for leftover in folder.iterdir():  # a 10M-row run would otherwise hold GBs to the end
+        if leftover != csv_path:
+            leftover.unlink()
+    return measured
+
+
+def median_round(rounds: list[dict[str, tuple[float, float]]]) -> dict[str, tuple[float, float]]:
+    """Each tool's median seconds (and its peak memory in that round) over the rounds."""
+    return {tool: sorted((r[tool] for r in rounds), key=lambda m: m[0])[len(rounds) // 2] for tool in rounds[0]}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="rounds at --rows; each figure is the median (a disk's writeback skews one run)")
     parser.add_argument("--scale-rows", type=int, default=0,
-                        help="also load a file this large, to show memory does not grow")
+                        help="also load a file this large (one round), to show memory does not grow")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     if shutil.which("sqlite3") is None:
         raise SystemExit("the baseline needs the sqlite3 command (Debian package sqlite3)")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        sizes = [args.rows] + ([args.scale_rows] if args.scale_rows else [])
-        print(f"{'rows':>11} {'tool':<18} {'seconds':>8} {'rows/s':>10} {'peak MiB':>9}")
-        for rows in sizes:
+        sizes = [(args.rows, args.repeat)] + ([(args.scale_rows, 1)] if args.scale_rows else [])
+        print(f"{'rows':>11} {'tool':<18} {'seconds':>8} {'rows/s':>10} {'peak MiB':>9}  {'range of the rounds':<20}")
+        for rows, repeat in sizes:
             csv_path = folder / f"leverantorsreskontra_{rows}.csv"
             write_national_csv(csv_path, rows, args.seed)
-            imported = folder / f"baseline_{rows}.db"
-            base_s, base_mib = sqlite_import(csv_path, imported)
-            copy_s, copy_mib = sqlite_typed_and_indexed(imported, folder / f"sqlite_{rows}.db")
-            ours_s, ours_mib = openup_load(csv_path, folder / f"openup_{rows}.db")
-            check_s, check_mib = openup_validate(csv_path)
-            flags_every, flags_one = flags_build(folder / f"openup_{rows}.db")
-            for tool, seconds, mib in (("sqlite3 .import", base_s, base_mib),
-                                       ("  + typed, indexed", base_s + copy_s, max(base_mib, copy_mib)),
-                                       ("openup load", ours_s, ours_mib),
-                                       ("openup validate", check_s, check_mib)):
-                print(f"{rows:>11,} {tool:<18} {seconds:>8.2f} {rows / seconds:>10,.0f} {mib:>9.0f}")
+            rounds = [measure_all(csv_path, folder, rows) for _ in range(repeat)]
+            csv_path.unlink()
+            median = median_round(rounds)
+            for tool in ("sqlite3 .import", "  + typed, indexed", "openup load", "openup validate"):
+                seconds, mib = median[tool]
+                spread = [r[tool][0] for r in rounds]
+                print(f"{rows:>11,} {tool:<18} {seconds:>8.2f} {rows / seconds:>10,.0f} {mib:>9.0f}  "
+                      + (f"{min(spread):.2f}-{max(spread):.2f} s in {repeat}" if repeat > 1 else "one round"))
+            base_s = median["sqlite3 .import"][0]
+            ours_s, ours_mib = median["openup load"]
+            check_s, check_mib = median["openup validate"]
+            flags_every, flags_one = median["flaggor"]
             print(f"{rows:>11,} ratio openup/sqlite3 = {ours_s / base_s:.2f} (target <= {TARGET_RATIO}); "
                   f"peak {ours_mib:.0f} MiB (target <= {TARGET_PEAK_MIB})")
             print(f"{rows:>11,} ratio openup validate/sqlite3 = {check_s / base_s:.2f} "
                   f"(target <= {TARGET_VALIDATE_RATIO}); peak {check_mib:.0f} MiB")
             print(f"{rows:>11,} ratio sqlite3 .import + typed, indexed / sqlite3 .import = "
-                  f"{(base_s + copy_s) / base_s:.2f} (SQLite's own share, before any normalising)")
+                  f"{median['  + typed, indexed'][0] / base_s:.2f} (SQLite's own share, before any normalising)")
             print(f"{rows:>11,} of which flaggor: {flags_every:.2f} s for every buyer (a first load), "
                   f"{flags_one:.2f} s for the largest buyer alone (a load of its file)")
-            for measured in folder.iterdir():  # a 10M-row run would otherwise hold GBs to the end
-                measured.unlink()
 
 
 if __name__ == "__main__":
