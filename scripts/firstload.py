@@ -60,11 +60,9 @@ def replace_with(db: sqlite_utils.Database, scratch: sqlite_utils.Database, ledg
         flags = flagging.submit(_every_flag, database_path(scratch.conn), staged)
         new.execute("PRAGMA journal_mode = OFF")  # a file not yet published: a failure discards it whole
         create_tables(new, TABLES_BESIDE_LEDGER)  # with their indexes: an empty table takes rows and indexes as pages
-        sources = {table.name: "scratch" for table in TABLES_BESIDE_LEDGER}
         new.execute("ATTACH DATABASE ? AS scratch", [str(database_path(scratch.conn))])
-        for number, (table, path) in enumerate(staged.items()):
-            sources[table] = f"staged{number}"
-            new.execute(f"ATTACH DATABASE ? AS {sources[table]}", [str(path)])
+        aliases = _attached(new.conn, staged)
+        sources = {table.name: aliases.get(table.name, "scratch") for table in TABLES_BESIDE_LEDGER}
         with new.conn:
             new.execute("BEGIN")
             for table, source in sources.items():
@@ -92,9 +90,16 @@ def _every_flag(scratch: Path, staged: dict[str, Path]) -> list[dict]:
     """The flags of every buyer, read from scratch and the staged tables by a connection of its
     own (SQLite lets go of the GIL: they are built while the other tables are copied)."""
     with closing(sqlite3.connect(scratch)) as conn:
-        for number, path in enumerate(staged.values()):
-            conn.execute(f"ATTACH DATABASE ? AS staged{number}", [str(path)])
+        _attached(conn, staged)
         return every_flag(conn)
+
+
+def _attached(conn: sqlite3.Connection, staged: dict[str, Path]) -> dict[str, str]:
+    """Attach each staging file of staged once; the name each table's file is attached as."""
+    aliases = {path: f"staged{number}" for number, path in enumerate(dict.fromkeys(staged.values()))}
+    for path, alias in aliases.items():
+        conn.execute(f"ATTACH DATABASE ? AS {alias}", [str(path)])
+    return {table: aliases[path] for table, path in staged.items()}
 
 
 def _synced(path: Path) -> None:

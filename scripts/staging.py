@@ -38,11 +38,8 @@ class Staging:
     def __init__(self, conn: sqlite3.Connection, table: str, also: dict[str, str] | None = None):
         self.conn, self.table, self.alias = conn, table, f"staged_{table}"
         self.also = also or {}  # further tables staged in the same file: name -> CREATE TABLE
-        self.create = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?",
-                                   [table]).fetchone()[0]
+        self.create, self.indexes = table_definition(conn, table)
         self.columns = [row[1] for row in conn.execute(f"PRAGMA table_info([{table}])")]
-        self.indexes = [sql for sql, in conn.execute(
-            "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL", [table])]
         self.directory = staging_folder(database_path(conn))
         self.path = self.directory / "staging.db"
         self.writer = None
@@ -89,6 +86,10 @@ class Staging:
         """Finish writing the staging file: conn may read it from now on."""
         self._written()
         self._close_writer(commit=True)
+        # conn read the file's schema when it attached it: reading the file checks the schema's
+        # version and reads it again, so that a statement naming what ADBC has built since (a
+        # unique index an upsert needs) is not compiled against the old one
+        self.conn.execute(f"SELECT count(*) FROM {self.alias}.sqlite_master").fetchone()
 
     def copy(self) -> None:
         """Copy the staged rows into the table, in conn's transaction."""
@@ -123,6 +124,15 @@ class Staging:
 
     def _remove(self) -> None:
         shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def table_definition(conn: sqlite3.Connection, table: str) -> tuple[str, list[str]]:
+    """The CREATE TABLE statement of conn's table and the CREATE INDEX statements of its indexes
+    (those of its keys come with the table)."""
+    create = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [table]).fetchone()[0]
+    indexes = [sql for sql, in conn.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL", [table])]
+    return create, indexes
 
 
 def staging_folder(database: Path) -> Path:
