@@ -5,20 +5,23 @@ When that database is a national one, its rows are in one database per booking y
 link is sent on to the year its date filters fall in, with every filter kept; a link whose rows
 span years answers 300 with the years to choose from, each a link with the same filters and the
 number of rows it has there (the .json and .csv twins list them as JSON and as text). A row's
-page goes to the year database that holds the row.
+page goes to the year database that holds the row, and /<year database>.parquet downloads the
+year's rows as Parquet.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from urllib.parse import urlencode
 
 from datasette import hookimpl
 from datasette.database import QueryInterrupted
 from datasette.filters import Filters
 from datasette.utils import add_cors_headers
-from datasette.utils.asgi import NotFound, Response
+from datasette.utils.asgi import AsgiFileDownload, NotFound, Response
+from openup.archive import MEDIA_TYPE, parquet_path
 
 from .ledger import LEDGER, year_databases
 
@@ -114,6 +117,19 @@ def _row_view(years: dict[int, str]):
     return view
 
 
+def _archive_view(year_database: str):
+    """A year's rows as Parquet (the file openup shard writes beside its database), as a download."""
+    async def view(request, datasette):
+        archive = parquet_path(Path(datasette.databases[year_database].path))
+        if not archive.exists():
+            raise NotFound(f"Ingen Parquet-fil för {year_database}: kör openup shard igen")
+        headers = {}
+        if datasette.cors:
+            add_cors_headers(headers)
+        return AsgiFileDownload(archive, filename=archive.name, content_type=MEDIA_TYPE, headers=headers)
+    return view
+
+
 @hookimpl
 def register_routes(datasette):
     routes = []
@@ -123,4 +139,6 @@ def register_routes(datasette):
             path = re.escape(f"/{database}/{LEDGER}")
             routes.append((rf"^{path}(?P<format>\.json|\.csv)?$", _table_view(database, years)))
             routes.append((rf"^{path}/(?P<pks>\d+)(?P<format>\.json)?$", _row_view(years)))
+            routes += [(rf"^/{re.escape(name)}\.parquet$", _archive_view(name))
+                       for name in years.values() if name in datasette.databases]
     return routes

@@ -265,7 +265,7 @@ def export(db_path: Path, out_dir: Path) -> None:
               type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
 def shard(db_path: Path, out_dir: Path) -> None:
-    """Dela databasen i en databas per bokföringsår och en nationell med allt utom raderna."""
+    """Dela databasen i en databas per bokföringsår (med årets rader också som Parquet) och en nationell med allt utom raderna."""
     from .shards import published_files, write_shards
 
     # No load changes the rows while they are copied, and no server reads the files replaced.

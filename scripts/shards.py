@@ -5,8 +5,9 @@ per booking year with that year's ledger rows, and a national database with ever
 the summaries across years, invoices, flags, files and rejected lines. Every page reads the
 national database; the ledger's table and row pages are answered from the year databases
 (plugins/shards.py), each a year's rows and so of a size one machine serves fast. A year's
-database is written again only when its rows changed, and each file is written beside its
-final name and renamed into place, so a failed run leaves the published files as they were.
+database is written again only when its rows changed, with its rows as Parquet beside it (the
+bulk download, scripts/archive.py), and each file is written beside its final name and renamed
+into place, so a failed run leaves the published files as they were.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .archive import parquet_path, write_ledger_parquet
 from .database import (connect, create_indexes, create_tables, drop_indexes, enable_fts, index_name,
                        schema_version_problem)
 from .periods import FIRST_COVERED_DAY, LAST_COVERED_DAY, period_bounds
@@ -67,10 +69,16 @@ def write_shards(work: Path, out: Path) -> ShardResult:
         for year, spans in _year_spans(source).items():
             path = years[year] = out / f"{name}_{year}.db"
             content = _content(source, year, spans)
-            if _written_from(path) == content:
+            changed = _written_from(path) != content
+            if changed:
+                written.append(_written(path, _write_year, source, work, year, spans, content))
+            else:
                 result.kept.append(path)
-                continue
-            written.append(_written(path, _write_year, source, work, year, spans, content))
+            archive = parquet_path(path)
+            if changed or not archive.exists():  # from the year's database as it will be
+                written.append(_written(archive, write_ledger_parquet, written[-1][0] if changed else path))
+            else:
+                result.kept.append(archive)
         if not years:
             raise ValueError(f"{work} har inga rader i reskontran: inget att dela")
         written.append(_written(national, _write_national, work, {y: p.stem for y, p in years.items()}))
@@ -87,9 +95,11 @@ def write_shards(work: Path, out: Path) -> ShardResult:
         if path != national:
             result.written.append(path)
     for stale in sorted({out / f"{stem}.db" for stem in before.values()} - set(years.values())):
-        stale.unlink(missing_ok=True)
+        for removed in (stale, parquet_path(stale)):
+            if removed.exists():
+                removed.unlink()
+                result.removed.append(removed)
         stale.with_suffix(".inspect.json").unlink(missing_ok=True)
-        result.removed.append(stale)
     return result
 
 

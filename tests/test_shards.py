@@ -12,6 +12,7 @@ import sqlite3
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
+import polars as pl
 import pytest
 from openup.periods import FIRST_COVERED_DAY
 from openup.schema import LEDGER, SCHEMA_VERSION
@@ -59,6 +60,21 @@ def test_every_row_is_in_the_database_of_its_year_once(sample_db, sharded):
         split += rows(path, _BY_BUYER_AND_YEAR)
     assert sorted(split) == rows(sample_db, _BY_BUYER_AND_YEAR)  # counts, sums and the very rows (ids)
     assert rows(national, "SELECT name FROM sqlite_master WHERE name = ?", [LEDGER.name]) == []
+
+
+def test_each_years_parquet_file_holds_its_databases_rows_as_they_are(sample_db, sharded):
+    """The bulk download: every column of every row of the year, in id order, read back by Polars;
+    together the years' files sum to the work database's ledger."""
+    for path in sharded[1:]:
+        archive = pl.read_parquet(path.with_suffix(".parquet"))
+        with sqlite3.connect(path) as conn:
+            cursor = conn.execute("SELECT * FROM leverantorsreskontra ORDER BY id")
+            assert archive.columns == [d[0] for d in cursor.description]
+            assert archive.rows() == cursor.fetchall()
+    every = pl.read_parquet([p.with_suffix(".parquet") for p in sharded[1:]])
+    by_buyer_and_year = every.group_by("kopare_id", pl.col("bokforingsdatum").str.slice(0, 4).alias("ar")).agg(
+        pl.len(), pl.col("nettobelopp").sum().round(2), pl.col("id").sum()).sort("kopare_id", "ar")
+    assert by_buyer_and_year.rows() == rows(sample_db, _BY_BUYER_AND_YEAR)
 
 
 def test_the_national_database_holds_every_other_table_as_it_was(sample_db, sharded):
@@ -130,11 +146,18 @@ def test_only_the_years_whose_rows_changed_are_written_again(sample_dir, tmp_pat
     second = shard(work, out)
     assert [p.name for p in second] == ["openup.db", "openup_2016.db", *[p.name for p in first[1:]]]
     assert all(p.stat().st_mtime_ns == times[p.name] for p in second[2:])  # 2023's rows are as they were
+    assert "openup_2023.parquet: oförändrad" in run_openup("shard", "--db", work, out).output
+    (out / "openup_2023.parquet").unlink()  # as a run before the archive was written leaves a year
+    again = run_openup("shard", "--db", work, out)
+    assert "openup_2023.parquet: skriven" in again.output and "openup_2023.db: oförändrad" in again.output
+    assert pl.read_parquet(out / "openup_2023.parquet").height == rows(out / "openup_2023.db",
+                                                                        "SELECT count(*) FROM leverantorsreskontra")[0][0]
     with sqlite3.connect(work) as conn:  # no row of 2016 left in the work database
         conn.execute("DELETE FROM leverantorsreskontra WHERE bokforingsdatum LIKE '2016%'")
     result = run_openup("shard", "--db", work, out)
     assert result.exit_code == 0 and "openup_2016.db: borttagen" in result.output
-    assert not (out / "openup_2016.db").exists()
+    assert "openup_2016.parquet: borttagen" in result.output
+    assert not (out / "openup_2016.db").exists() and not (out / "openup_2016.parquet").exists()
 
 
 def test_refused_into_the_work_databases_folder_or_from_another_schema(sample_db, tmp_path):
@@ -278,8 +301,15 @@ async def test_the_catalog_offers_each_year_from_its_database(instances, sample_
         assert str(graph.value(period, DCAT.startDate)) == rows(
             sample_db, "SELECT min(bokforingsdatum) FROM leverantorsreskontra WHERE kopare_id = ? "
                        "AND bokforingsdatum LIKE ?", [buyer, f"{year}%"])[0][0]
+        archive = await split.client.get(urls["application/vnd.apache.parquet"].removeprefix(BASE))
+        assert archive.status_code == 200 and archive.headers["content-type"] == "application/vnd.apache.parquet"
+        in_year = pl.read_parquet(io.BytesIO(archive.content)).filter(pl.col("kopare_id") == buyer)
+        assert (in_year.height, round(in_year["nettobelopp"].sum(), 2)) == (len(found), round(
+            sum(float(r["nettobelopp"]) for r in found), 2))
     download = await split.client.get("/openup_2023.db")
     assert download.status_code == 200 and download.content[:16] == b"SQLite format 3\x00"
+    national = await split.client.get("/openup.parquet")  # the national database has no rows to give
+    assert national.headers["content-type"] != "application/vnd.apache.parquet"
 
 
 async def test_the_pages_read_the_national_database_in_whatever_order_they_are_served(sharded):
@@ -299,7 +329,7 @@ async def test_each_database_offers_the_canned_queries_it_can_answer(instances, 
             assert (await split.client.get(f"/{database}/{name}.json")).status_code == 200, (database, name)
 
 
-async def test_the_front_page_offers_each_years_database_for_download(instances, sharded):
+async def test_the_front_page_offers_each_years_database_and_parquet_file_for_download(instances, sharded):
     _, split = instances
     page = (await split.client.get("/")).text
     downloads = re.findall(r'href="(/openup[_\d]*\.db)"', page)
@@ -307,6 +337,11 @@ async def test_the_front_page_offers_each_years_database_for_download(instances,
     for link in downloads:
         response = await split.client.get(link)
         assert response.status_code == 200 and response.content[:16] == b"SQLite format 3\x00"
+    archives = re.findall(r'href="(/openup_\d+\.parquet)"', page)
+    assert archives == [f"/{p.stem}.parquet" for p in sharded[1:]]
+    for link in archives:
+        response = await split.client.get(link)
+        assert response.status_code == 200 and response.content[:4] == b"PAR1"
     assert set((await split.client.get("/.json")).json()) == {p.stem for p in sharded}  # Datasette's own list
 
 
@@ -396,7 +431,7 @@ def test_a_buyers_new_licence_writes_its_years_again(sample_db, tmp_path):
         conn.execute("UPDATE kopare SET licens = 'https://example.org/licens' WHERE kopare_id = '212000-1967'")
     result = run_openup("shard", "--db", work, out)
     written = {line.split(":")[0].rsplit("/", 1)[-1] for line in result.output.splitlines() if line.endswith("skriven")}
-    assert written == {"openup.db", *(f"openup_{y}.db" for (y,) in rows(
-        work, "SELECT DISTINCT ar FROM kopare_manad WHERE kopare_id = '212000-1967'"))}
+    assert written == {"openup.db", *(f"openup_{y}.{kind}" for (y,) in rows(
+        work, "SELECT DISTINCT ar FROM kopare_manad WHERE kopare_id = '212000-1967'") for kind in ("db", "parquet"))}
     assert rows(out / "openup_2016.db", "SELECT licens FROM kopare WHERE kopare_id = '212000-1967'") == [
         ("https://example.org/licens",)]

@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
+from openup.archive import MEDIA_TYPE
 from openup.columns import PUBLISHED_COLUMNS
 from rdflib import RDF, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF
@@ -59,6 +60,9 @@ DISTRIBUTIONS = (  # suffix, media type, title sv, title en
 # The SQLite distribution's titles when each year's rows are a database of their own (openup shard).
 YEAR_DATABASE_TITLES = (Literal("Årets databas, alla köpare (SQLite)", lang="sv"),
                         Literal("The year's database, every buyer (SQLite)", lang="en"))
+# The year's rows as Parquet (openup shard writes it beside the year's database), for bulk use.
+YEAR_ARCHIVE = ("parquet", Literal(MEDIA_TYPE), Literal("Årets rader, alla köpare (Parquet)", lang="sv"),
+                Literal("The year's rows, every buyer (Parquet)", lang="en"))
 # The CSV of a buyer and year: the specification's columns, every row (streamed), as a download.
 _CSV_OPTIONS = urlencode([*(("_col", c) for c in PUBLISHED_COLUMNS), ("_sort", "id"), ("_stream", "on"),
                           ("_size", "max"), ("_nofacet", "1"), ("_dl", "1")])
@@ -227,12 +231,14 @@ class DcatApSeProfile:
         license_ = URIRef(dataset.license) if dataset.license else CC0  # the buyer's, if it gave one
         urls = {"csv": URIRef(f"{rows}.csv?{filters}&{_CSV_OPTIONS}"),
                 "json": URIRef(f"{rows}.json?{filters}&_shape=objects"),
-                "sqlite": URIRef(f"{self.base}/{rows_database}.db")}
+                "sqlite": URIRef(f"{self.base}/{rows_database}.db"),
+                "parquet": URIRef(f"{self.base}/{rows_database}.parquet")}
+        sharded = rows_database != facts.database
         made = []
-        for suffix, media_type, title_sv, title_en in DISTRIBUTIONS:
+        for suffix, media_type, title_sv, title_en in (*DISTRIBUTIONS, *((YEAR_ARCHIVE,) if sharded else ())):
             distribution = URIRef(f"{dataset_uri}/{suffix}")
             self._add(distribution, RDF.type, DCAT.Distribution)
-            if suffix == "sqlite" and rows_database != facts.database:
+            if suffix == "sqlite" and sharded:
                 title_sv, title_en = YEAR_DATABASE_TITLES
             self._add(distribution, DCTERMS.title, title_sv)
             self._add(distribution, DCTERMS.title, title_en)
