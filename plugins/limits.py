@@ -9,15 +9,17 @@ the client's error, through Datasette's own error page, never by patching Datase
 from __future__ import annotations
 
 import asyncio
+import re
 import sqlite3
 import traceback
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import datasette as datasette_package
 from datasette import hookimpl
 from datasette.handle_exception import handle_exception as render_error
 from datasette.views.base import DatasetteError
-from datasette.utils.asgi import BadRequest
+from datasette.utils.asgi import BadRequest, Response
 
 MAX_VALUE_BYTES = 16 * 1024 * 1024  # the longest string or blob any query may build
 MAX_SQLITE_HEAP = 512 * 1024 * 1024  # all SQLite's memory in the process
@@ -96,14 +98,23 @@ def asgi_wrapper(datasette):
     return wrap
 
 
+_DATABASE_CSV = re.compile(r"^/[^/]+\.csv$")
+_NO_DATABASE_CSV = ("En databas har ingen CSV-fil: lägg till ?sql=… för en fråga, eller hämta en tabells CSV, "
+                    "till exempel /{database}/leverantorsreskontra.csv\n")
+
+
 @hookimpl(specname="asgi_wrapper")
 def errors_with_their_status(datasette):
     """Datasette answers some bad parameters (`_shape=AAA`, `_shape=object` on a table without a
-    primary key) with its error body under status 200; they get 400, as the body says."""
+    primary key) with its error body under status 200; they get 400, as the body says. A
+    database's .csv twin without a query, which Datasette fails on (500), is answered 400."""
     def wrap(app):
         async def error_status(scope, receive, send):
             if scope["type"] != "http":
                 return await app(scope, receive, send)
+            if _DATABASE_CSV.match(scope["path"]) and "sql" not in parse_qs(scope.get("query_string", b"").decode()):
+                database = scope["path"][1:-len(".csv")]
+                return await Response.text(_NO_DATABASE_CSV.format(database=database), status=400).asgi_send(send)
             held = None
 
             async def sending(message):

@@ -37,6 +37,14 @@ async def test_datasettes_errors_carry_their_status(datasette):
         assert answer.status_code == 400 and answer.json()["ok"] is False, path
 
 
+async def test_a_databases_csv_twin_without_a_query_is_a_bad_request_not_an_error(datasette):
+    """Datasette fails on /<database>.csv (500); with ?sql= it is the query's CSV."""
+    answer = await datasette.client.get("/openup.csv")
+    assert answer.status_code == 400 and "/openup/leverantorsreskontra.csv" in answer.text
+    query = await datasette.client.get("/openup.csv", params={"sql": "SELECT count(*) AS n FROM kopare"})
+    assert query.status_code == 200 and query.text.splitlines()[0] == "n"
+
+
 @pytest.mark.skipif(ST is None, reason="schemathesis not installed")
 def test_schemathesis_finds_no_failure(sample_db, tmp_path):
     with serving(sample_db) as base:
