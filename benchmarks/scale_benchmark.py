@@ -36,6 +36,7 @@ from pathlib import Path
 
 from instance_benchmark import percentile
 from load_benchmark import openup_command, openup_load, run_measured, sqlite_import
+from openup.archive import parquet_path
 from openup.columns import SPEC_COLUMNS
 from openup.sample import dot_amount
 from openup.synthetic import ACCOUNTS, make_suppliers, synthetic_municipality_orgnr
@@ -168,7 +169,8 @@ def shard(database: Path, out: Path) -> list[Path]:
     largest = max(years, key=lambda p: p.stat().st_size)
     print(f"openup shard {seconds:.1f} s, peak {peak:.0f} MiB: national {national.stat().st_size / 2**30:.2f} GiB, "
           f"{len(years)} years, largest {largest.name} {largest.stat().st_size / 2**30:.2f} GiB, "
-          f"all years {sum(p.stat().st_size for p in years) / 2**30:.2f} GiB")
+          f"all years {sum(p.stat().st_size for p in years) / 2**30:.2f} GiB, as Parquet "
+          f"{sum(parquet_path(p).stat().st_size for p in years) / 2**30:.2f} GiB")
     return [national, *years]
 
 
