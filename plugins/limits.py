@@ -19,6 +19,7 @@ import datasette as datasette_package
 from datasette import hookimpl
 from datasette.handle_exception import handle_exception as render_error
 from datasette.views.base import DatasetteError
+from datasette.utils import tilde_decode
 from datasette.utils.asgi import BadRequest, Response
 
 MAX_VALUE_BYTES = 16 * 1024 * 1024  # the longest string or blob any query may build
@@ -112,8 +113,8 @@ def errors_with_their_status(datasette):
         async def error_status(scope, receive, send):
             if scope["type"] != "http":
                 return await app(scope, receive, send)
-            if _DATABASE_CSV.match(scope["path"]) and "sql" not in parse_qs(scope.get("query_string", b"").decode()):
-                database = scope["path"][1:-len(".csv")]
+            database = _DATABASE_CSV.match(scope["path"]) and tilde_decode(scope["path"][1:-len(".csv")])
+            if database in datasette.databases and "sql" not in parse_qs(scope.get("query_string", b"").decode()):
                 return await Response.text(_NO_DATABASE_CSV.format(database=database), status=400).asgi_send(send)
             held = None
 
