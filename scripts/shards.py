@@ -69,14 +69,15 @@ def write_shards(work: Path, out: Path) -> ShardResult:
         for year, spans in _year_spans(source).items():
             path = years[year] = out / f"{name}_{year}.db"
             content = _content(source, year, spans)
-            changed = _written_from(path) != content
-            if changed:
-                written.append(_written(path, _write_year, source, work, year, spans, content))
-            else:
+            year_file = path  # the year's database as it will be: the published one, or its new copy
+            if _written_from(path) == content:
                 result.kept.append(path)
+            else:
+                year_file, _ = _written(path, _write_year, source, work, year, spans, content)
+                written.append((year_file, path))
             archive = parquet_path(path)
-            if changed or not archive.exists():  # from the year's database as it will be
-                written.append(_written(archive, write_ledger_parquet, written[-1][0] if changed else path))
+            if year_file != path or not archive.exists():
+                written.append(_written(archive, write_ledger_parquet, year_file))
             else:
                 result.kept.append(archive)
         if not years:

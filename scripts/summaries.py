@@ -435,7 +435,8 @@ class FileAggregates:
         self.flush()
         self._write_totals()
         conn = self.conn
-        for summary in SUMMARIES if not self.built_in_staging else ():  # else they hold only what was added
+        summed_in_place = bool(self.built_in_staging)  # then the tables hold only what was added
+        for summary in () if summed_in_place else SUMMARIES:
             if self.staged_totals is not None:
                 conn.execute(summary.add_up(self.staged_totals))
             conn.execute(f"DELETE FROM {summary.table} WHERE rader = 0")
