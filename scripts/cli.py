@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import shutil
 import signal
 import sys
 import threading
@@ -78,16 +79,20 @@ def main() -> None:
     """Open Up: leverantörsreskontror från offentliga organisationer i en SQLite-databas."""
 
 
+def _load_options(f):
+    f = click.option("--max-rejected", default=0.05, show_default=True, type=click.FloatRange(0, 1),
+                     help="Största andel avvisade rader innan hela filen vägras.")(f)
+    f = click.option("--license", "license_", callback=_url,
+                     help="Licensen utgivaren angav, t.ex. http://creativecommons.org/publicdomain/zero/1.0/")(f)
+    f = click.option("--source", callback=_url, help="Var utgivaren publicerade filerna (URL).")(f)
+    return _read_options(f)
+
+
 @main.command()
 @click.option("--db", "db_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="SQLite-databasen att läsa in i (skapas om den saknas).")
 @click.option("--replace", is_flag=True, help="Läs in filer på nytt som redan är inlästa.")
-@click.option("--source", callback=_url, help="Var utgivaren publicerade filerna (URL).")
-@click.option("--license", "license_", callback=_url,
-              help="Licensen utgivaren angav, t.ex. http://creativecommons.org/publicdomain/zero/1.0/")
-@click.option("--max-rejected", default=0.05, show_default=True, type=click.FloatRange(0, 1),
-              help="Största andel avvisade rader innan hela filen vägras.")
-@_read_options
+@_load_options
 @_FILES
 def load(db_path: Path, replace: bool, source, license_, max_rejected: float, buyer, buyer_name,
          period, profile, files: tuple[Path, ...]) -> None:
@@ -261,25 +266,65 @@ def export(db_path: Path, out_dir: Path) -> None:
 
 
 @main.command()
-@click.option("--db", "db_path", required=True,
-              type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--db", "db_paths", required=True, multiple=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Arbetsdatabasen; flera gånger för delar av samma instans, i den ordning filerna lästes in.")
+@click.option("--name", help="Den nationella databasens namn (som standard den första arbetsdatabasens).")
 @click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
-def shard(db_path: Path, out_dir: Path) -> None:
+def shard(db_paths: tuple[Path, ...], name: str | None, out_dir: Path) -> None:
     """Dela databasen i en databas per bokföringsår (med årets rader också som Parquet) och en nationell med allt utom raderna."""
+    _write_shards(list(db_paths), out_dir, name)
+
+
+def _write_shards(works: list[Path], out_dir: Path, name: str | None, skip_repeated: bool = False,
+                  what: str | None = None) -> None:
+    """openup shard of works (what is published, for the message of a failure: the works)."""
     from .shards import published_files, write_shards
 
     # No load changes the rows while they are copied, and no server reads the files replaced.
-    with locks.loading(db_path), ExitStack() as served:
-        for path in published_files(db_path, out_dir):
-            served.enter_context(locks.loading(path))
+    with ExitStack() as held:
+        for path in [*works, *published_files(works, out_dir, name or works[0].stem)]:
+            held.enter_context(locks.loading(path))
         try:
-            result = write_shards(db_path, out_dir)
+            result = write_shards(works, out_dir, name, skip_repeated)
         except (ValueError, sqlite3.Error, OSError) as error:
-            raise click.ClickException(f"{db_path} delades inte ({error}); inga publicerade filer ändrades") from None
+            raise click.ClickException(f"{what or ', '.join(map(str, works))} delades inte ({error}); "
+                                       "inga publicerade filer ändrades") from None
+    for line in result.skipped:
+        click.echo(line)
     for label, paths in (("skriven", result.written), ("oförändrad", result.kept), ("borttagen", result.removed)):
         for path in paths:
             click.echo(f"{path}: {label}")
     click.echo(f"{result.national}: skriven")
+
+
+@main.command()
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Mappen att publicera i: den nationella databasen, årsdatabaserna och Parquet-filerna.")
+@click.option("--name", default="openup", show_default=True, help="Den nationella databasens namn.")
+@click.option("--workers", default=os.cpu_count() or 1, show_default="antal processorer", type=click.IntRange(1, 64),
+              help="Antal inläsningar som körs samtidigt, var och en i en del av filerna.")
+@_load_options
+@_FILES
+def build(out_dir: Path, name: str, workers: int, source, license_, max_rejected: float, buyer, buyer_name,
+          period, profile, files: tuple[Path, ...]) -> None:
+    """Läs in filerna parallellt och publicera dem som `openup shard`: årsdatabaser, Parquet och en nationell databas."""
+    from .build import load_parts, parts_folder, split_by_size
+
+    _profiles(profile)
+    options = [*(f"--{flag}={value}" for flag, value in (
+        ("source", source), ("license", license_), ("buyer", buyer), ("buyer-name", buyer_name),
+        ("period", period), ("profile", profile)) if value is not None), f"--max-rejected={max_rejected}"]
+    folder = parts_folder(out_dir, name)
+    try:
+        parts, outputs, loaded = load_parts(split_by_size(list(files), workers), folder, options)
+        for output in outputs:
+            click.echo(output, nl=False)
+        if not loaded:
+            raise click.ClickException("alla filer lästes inte in (se ovan): inga publicerade filer ändrades")
+        _write_shards(parts, out_dir, name, skip_repeated=True, what=f"{len(files)} filer")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @main.command()

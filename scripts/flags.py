@@ -84,9 +84,10 @@ def build_flags(conn: sqlite3.Connection, buyers: Iterable[str]) -> None:
         write_flags(conn, [_row(indicator, hit, database) for hit in hits])
 
 
-def every_flag(conn: sqlite3.Connection) -> list[dict]:
-    """Every indicator's hits of every buyer, as rows of flaggor (for write_flags)."""
-    database = database_name(conn)
+def every_flag(conn: sqlite3.Connection, database: str | None = None) -> list[dict]:
+    """Every indicator's hits of every buyer, as rows of flaggor (for write_flags), their links
+    to the database served as database (by default conn's)."""
+    database = database or database_name(conn)
     return [_row(indicator, hit, database) for indicator in INDICATORS.values() for hit in run(conn, indicator)]
 
 

@@ -1,7 +1,8 @@
 """Year databases: a loaded database split for serving at national scale (`openup shard`).
 
-From the database `openup load` keeps (the work database), this writes one immutable database
-per booking year with that year's ledger rows, and a national database with everything else:
+From the database `openup load` keeps (the work database), or from several loaded in parallel
+as parts of one instance (`openup build`, scripts/national.py), this writes one immutable
+database per booking year with that year's ledger rows, and a national database with everything else:
 the summaries across years, invoices, flags, files and rejected lines. Every page reads the
 national database; the ledger's table and row pages are answered from the year databases
 (plugins/shards.py), each a year's rows and so of a size one machine serves fast. A year's
@@ -20,8 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .archive import parquet_path, write_ledger_parquet
-from .database import (connect, create_indexes, create_tables, drop_indexes, enable_fts, index_name,
-                       schema_version_problem)
+from .database import connect, create_indexes, create_tables, drop_indexes, enable_fts, index_name
+from .national import Part, add_part, finish_merging, parts_of, start_merging
 from .periods import FIRST_COVERED_DAY, LAST_COVERED_DAY, period_bounds
 from .schema import (BUILD_INFO, BUYER_ACCOUNT_MONTH, BUYER_UNIT_MONTH, BUYERS, DIRECT_AWARD_LIMITS, LEDGER,
                      SCHEMA_VERSION,
@@ -46,51 +47,54 @@ class ShardResult:
     written: list[Path] = field(default_factory=list)
     kept: list[Path] = field(default_factory=list)
     removed: list[Path] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # files a later part held again (parts_of)
 
 
-def write_shards(work: Path, out: Path) -> ShardResult:
-    """The national database out/<name>.db and out/<name>_<year>.db for every booking year of
-    the work database <name>.db: the national one keeps its name, so the flags' links stay true.
-    Every file is written before any is renamed into place: a failure leaves none changed."""
+def write_shards(works: list[Path], out: Path, name: str | None = None, skip_repeated: bool = False) -> ShardResult:
+    """The national database out/<name>.db and out/<name>_<year>.db for every booking year of the
+    work databases, parts of one instance in the order their files were loaded (scripts/national.py).
+    The name is by default the first work database's: the flags' links stay true. Every file is
+    written before any is renamed into place: a failure leaves none changed."""
     out.mkdir(parents=True, exist_ok=True)
-    name = work.stem
+    name = name or works[0].stem
     national = out / f"{name}.db"
-    if national.resolve() == work.resolve():
-        raise ValueError(f"{out}: välj en annan mapp än arbetsdatabasens, {work.name} skulle skrivas över")
-    for leftover in out.glob(f".{name}*.db.tmp"):  # of a run that was killed
+    for work in works:
+        if national.resolve() == work.resolve():
+            raise ValueError(f"{out}: välj en annan mapp än arbetsdatabasens, {work.name} skulle skrivas över")
+    for leftover in out.glob(f".{name}*.tmp"):  # of a run that was killed
         leftover.unlink()
     result, written = ShardResult(national), []
-    source = sqlite3.connect(f"file:{work}?mode=ro", uri=True)
     try:
-        problem = schema_version_problem(source)
-        if problem:
-            raise ValueError(problem)
-        years = {}
-        for year, spans in _year_spans(source).items():
-            path = years[year] = out / f"{name}_{year}.db"
-            content = _content(source, year, spans)
-            year_file = path  # the year's database as it will be: the published one, or its new copy
-            if _written_from(path) == content:
-                result.kept.append(path)
-            else:
-                year_file, _ = _written(path, _write_year, source, work, year, spans, content)
-                written.append((year_file, path))
-            archive = parquet_path(path)
-            if year_file != path or not archive.exists():
-                written.append(_written(archive, write_ledger_parquet, year_file))
-            else:
-                result.kept.append(archive)
-        if not years:
-            raise ValueError(f"{work} har inga rader i reskontran: inget att dela")
-        written.append(_written(national, _write_national, work, {y: p.stem for y, p in years.items()}))
+        parts, result.skipped = parts_of(works, skip_repeated)
+        spans = _year_spans(parts)
+        if not spans:
+            raise ValueError(f"{', '.join(map(str, works))} har inga rader i reskontran: inget att dela")
+        years = {year: out / f"{name}_{year}.db" for year in spans}
+        written.append(_written(national, _write_national, parts, name, {y: p.stem for y, p in years.items()}))
+        national_file = written[0][0]
+        summaries = sqlite3.connect(f"file:{national_file}?mode=ro", uri=True)
+        try:
+            for year, path in years.items():
+                content = _content(summaries, year, spans[year])
+                year_file = path  # the year's database as it will be: the published one, or its new copy
+                if _written_from(path) == content:
+                    result.kept.append(path)
+                else:
+                    year_file, _ = _written(path, _write_year, summaries, national_file, year, spans[year], content)
+                    written.append((year_file, path))
+                archive = parquet_path(path)
+                if year_file != path or not archive.exists():
+                    written.append(_written(archive, write_ledger_parquet, year_file))
+                else:
+                    result.kept.append(archive)
+        finally:
+            summaries.close()
     except BaseException:
         for temporary, _ in written:
             temporary.unlink(missing_ok=True)
         raise
-    finally:
-        source.close()
     before = _published_years(national)
-    for temporary, path in written:
+    for temporary, path in [*written[1:], written[0]]:  # the national database last: it names the years
         temporary.replace(path)
         path.with_suffix(".inspect.json").unlink(missing_ok=True)  # of the file replaced
         if path != national:
@@ -122,12 +126,12 @@ def year_of_database(conn: sqlite3.Connection) -> int | None:
     return int(row[0]) if row else None
 
 
-def published_files(work: Path, out: Path) -> list[Path]:
-    """The files a run for work would replace or remove: the national database out/<name>.db,
-    and the year databases it names."""
-    national = out / f"{work.stem}.db"
+def published_files(works: list[Path], out: Path, name: str) -> list[Path]:
+    """The files a run would replace or remove: the national database out/<name>.db, and the
+    year databases it names."""
+    national = out / f"{name}.db"
     return [path for path in (national, *(out / f"{stem}.db" for stem in _published_years(national).values()))
-            if path.exists() and path.resolve() != work.resolve()]
+            if path.exists() and all(path.resolve() != work.resolve() for work in works)]
 
 
 def _published_years(national: Path) -> dict[int, str]:
@@ -137,30 +141,50 @@ def _published_years(national: Path) -> dict[int, str]:
         return read_year_databases(conn)
 
 
-def _year_spans(source: sqlite3.Connection) -> dict[int, list[list[int]]]:
-    """Per booking year, [file, first id, last id, rows] of each file's rows in it: one pass over
-    the ledger, after which each year is copied from the id ranges its files hold."""
-    spans: dict[int, list[list[int]]] = {}
-    for year, file_id, first, last, rows in source.execute(
-            "SELECT CAST(substr(bokforingsdatum, 1, 4) AS INTEGER), kallfil_id, min(id), max(id), count(*) "
-            f"FROM {LEDGER.name} GROUP BY 1, 2 ORDER BY 1, 3"):
-        spans.setdefault(year, []).append([file_id, first, last, rows])
-    return spans
+@dataclass(frozen=True)
+class _Span:
+    """A file's rows of a year in a part: its id in the part, its first and last row's, how many."""
+
+    part: Part
+    file_id: int
+    first: int
+    last: int
+    rows: int
+
+    def moved(self) -> list[int]:
+        """The span as the ids of the national database give it."""
+        moved_by = self.part.moved_by
+        return [self.file_id + moved_by["files"], self.first + moved_by["rows"], self.last + moved_by["rows"],
+                self.rows]
 
 
-def _content(source: sqlite3.Connection, year: int, spans: list[list[int]]) -> str:
+def _year_spans(parts: list[Part]) -> dict[int, list[_Span]]:
+    """Per booking year (in order), the spans of each part's files in it: one pass over each
+    part's ledger, after which each year is copied from the id ranges its files hold."""
+    spans: dict[int, list[_Span]] = {}
+    for part in parts:
+        with closing(sqlite3.connect(f"file:{part.path}?mode=ro", uri=True)) as conn:
+            for year, *span in conn.execute(
+                    "SELECT CAST(substr(bokforingsdatum, 1, 4) AS INTEGER), kallfil_id, min(id), max(id), count(*) "
+                    f"FROM {LEDGER.name} GROUP BY 1, 2 ORDER BY 1, 3"):
+                spans.setdefault(year, []).append(_Span(part, *span))
+    return dict(sorted(spans.items()))
+
+
+def _content(summaries: sqlite3.Connection, year: int, spans: list[_Span]) -> str:
     """What a year's database is written from: its files (by content and when each was loaded, as
     ids are reused after a replaced file), the rows it has of each, and its buyers as described
     (a later load may give a buyer's licence or name)."""
-    files = source.execute(f"SELECT id, sha256, inlast FROM kallfiler WHERE id IN ({_ids(spans)}) ORDER BY id")
-    buyers = source.execute("SELECT kopare_id, kopare, typ, kommun_id, kalla, licens, latitud, longitud FROM kopare "
-                            "WHERE kopare_id IN (SELECT kopare_id FROM kopare_manad WHERE ar = ?) ORDER BY 1", [year])
-    return json.dumps({"format": _FORMAT, "schema": SCHEMA_VERSION, "spans": spans, "files": files.fetchall(),
-                       "buyers": buyers.fetchall()})
+    files = summaries.execute(f"SELECT id, sha256, inlast FROM kallfiler WHERE id IN ({_ids(spans)}) ORDER BY id")
+    buyers = summaries.execute("SELECT kopare_id, kopare, typ, kommun_id, kalla, licens, latitud, longitud FROM kopare "
+                               "WHERE kopare_id IN (SELECT kopare_id FROM kopare_manad WHERE ar = ?) ORDER BY 1", [year])
+    return json.dumps({"format": _FORMAT, "schema": SCHEMA_VERSION, "spans": [span.moved() for span in spans],
+                       "files": files.fetchall(), "buyers": buyers.fetchall()})
 
 
-def _ids(spans: list[list[int]]) -> str:
-    return ", ".join(str(file_id) for file_id, *_ in spans)
+def _ids(spans: list[_Span]) -> str:
+    """The spans' files, by their ids in the national database."""
+    return ", ".join(str(span.moved()[0]) for span in spans)
 
 
 def _written_from(path: Path) -> str | None:
@@ -206,7 +230,6 @@ def _copy(db, table: Table, where: str = "", params=()) -> None:
 
 
 def _finish(db, tables: tuple[Table, ...], extra_indexes: tuple[tuple[str, ...], ...] = ()) -> None:
-    db.execute("DETACH DATABASE arbete")
     for table in tables:
         create_indexes(db, table)
     for columns in extra_indexes:
@@ -217,21 +240,31 @@ def _finish(db, tables: tuple[Table, ...], extra_indexes: tuple[tuple[str, ...],
     db.conn.close()
 
 
-def _write_year(path: Path, source: sqlite3.Connection, work: Path, year: int, spans: list[list[int]],
+def _write_year(path: Path, summaries: sqlite3.Connection, national: Path, year: int, spans: list[_Span],
                 content: str) -> None:
-    db = _new_database(path, YEAR_TABLES, work)
+    """The year's rows from the parts that hold them, and its figures from the national database."""
+    db = _new_database(path, YEAR_TABLES, national)
     first_day, last_day = period_bounds(str(year))
+    for part in dict.fromkeys(span.part for span in spans):
+        db.execute("ATTACH DATABASE ? AS delen", [str(part.path)])
+        with db.conn:
+            db.execute("BEGIN")
+            for span in spans:
+                if span.part is part:
+                    db.execute(f"INSERT INTO main.{LEDGER.name} ({', '.join(LEDGER.column_names)}) "
+                               f"SELECT {part.columns(LEDGER)} FROM delen.{LEDGER.name} WHERE id BETWEEN ? AND ? "
+                               "AND kallfil_id = ? AND bokforingsdatum BETWEEN ? AND ?",
+                               [span.first, span.last, span.file_id, first_day, last_day])
+        db.execute("DETACH DATABASE delen")
     with db.conn:
         db.execute("BEGIN")
-        for file_id, first, last, _rows in spans:
-            _copy(db, LEDGER, "WHERE id BETWEEN ? AND ? AND kallfil_id = ? AND bokforingsdatum BETWEEN ? AND ?",
-                  [first, last, file_id, first_day, last_day])
         _copy(db, SOURCE_FILES, f"WHERE id IN ({_ids(spans)})")
         for table in (BUYER_ACCOUNT_MONTH, BUYER_UNIT_MONTH):
             _copy(db, table, "WHERE ar = ?", [year])
-        _year_buyers(db, source, year)
+        _year_buyers(db, summaries, year)
         _copy(db, BUILD_INFO, "WHERE nyckel <> ?", [YEAR_DATABASES_KEY])
         db.execute("INSERT INTO databasinfo VALUES ('ar', ?), (?, ?)", [str(year), YEAR_CONTENT_KEY, content])
+    db.execute("DETACH DATABASE arbete")
     _finish(db, YEAR_TABLES, READ_INDEXES)
 
 
@@ -252,11 +285,28 @@ def _year_buyers(db, source: sqlite3.Connection, year: int) -> None:
                     buyer])
 
 
-def _write_national(path: Path, work: Path, years: dict[int, str]) -> None:
-    db = _new_database(path, NATIONAL_TABLES, work)
+def _write_national(path: Path, parts: list[Part], name: str, years: dict[int, str]) -> None:
+    """Every table beside the ledger: the first part's, with the others added."""
+    first, *later = parts
+    db = _new_database(path, NATIONAL_TABLES, first.path)
     with db.conn:
         db.execute("BEGIN")
         for table in NATIONAL_TABLES:
             _copy(db, table)
-        db.execute("INSERT OR REPLACE INTO databasinfo VALUES (?, ?)", [YEAR_DATABASES_KEY, json.dumps(years)])
+        if later:
+            start_merging(db.conn)
+    db.execute("DETACH DATABASE arbete")
+    if later:
+        for part in later:  # added by the tables' keys (kept), indexed after
+            db.execute("ATTACH DATABASE ? AS arbete", [str(part.path)])
+            with db.conn:
+                db.execute("BEGIN")
+                add_part(db.conn, part)
+            db.execute("DETACH DATABASE arbete")
+        for table in NATIONAL_TABLES:  # the references are found by them
+            create_indexes(db, table)
+        with db.conn:
+            db.execute("BEGIN")
+            finish_merging(db.conn, name)
+    db.execute("INSERT OR REPLACE INTO databasinfo VALUES (?, ?)", [YEAR_DATABASES_KEY, json.dumps(years)])
     _finish(db, NATIONAL_TABLES)

@@ -162,8 +162,12 @@ class Summary:
         """Adds the summed partial totals to the table in one statement, in the order of its key:
         upserting them a part at a time sought keys all over the table (a file of 30,000
         suppliers spent half its time there)."""
+        return self.added_from(staged.staged(self.summed_table))
+
+    def added_from(self, table: str) -> str:
+        """The statement that adds the totals of table (of this table's columns) to this table."""
         return (f"INSERT INTO main.{self.table} ({', '.join(self.columns)}) SELECT {', '.join(self.columns)} "
-                f"FROM {staged.staged(self.summed_table)} WHERE true ON CONFLICT DO UPDATE SET {self._updates()}")
+                f"FROM {table} WHERE true ON CONFLICT DO UPDATE SET {self._updates()}")
 
 
 def _compact(frame: pl.DataFrame) -> pl.DataFrame:
@@ -474,14 +478,28 @@ _REFRESH_SUPPLIERS = """INSERT INTO leverantorer (leverantor_id, leverantor, lev
              THEN 'organisationsnummer' ELSE 'utlandskt_momsnummer' END,
         (SELECT group_concat(leverantor, ' | ') FROM (SELECT leverantor FROM leverantorsnamn
          WHERE leverantor_id = t.id ORDER BY rader DESC, leverantor)),
-        (SELECT min(bokforingsdatum) FROM leverantorsreskontra WHERE leverantor_nyckel = t.id),
-        (SELECT max(bokforingsdatum) FROM leverantorsreskontra WHERE leverantor_nyckel = t.id),
+        {dates},
         (SELECT sum(rader) FROM kopare_leverantor_manad WHERE leverantor_nyckel = t.id),
         (SELECT round(sum(summa), 2) FROM kopare_leverantor_manad WHERE leverantor_nyckel = t.id)
     FROM temp.touched_suppliers t WHERE true
     ON CONFLICT DO UPDATE SET leverantor = excluded.leverantor,
         namnvarianter = excluded.namnvarianter, forsta_datum = excluded.forsta_datum,
         sista_datum = excluded.sista_datum, rader = excluded.rader, summa = excluded.summa"""
+
+# A supplier's first and last booking date: from the ledger, or as kept (a database without one).
+_SUPPLIER_DATES = {True: """(SELECT min(bokforingsdatum) FROM leverantorsreskontra WHERE leverantor_nyckel = t.id),
+        (SELECT max(bokforingsdatum) FROM leverantorsreskontra WHERE leverantor_nyckel = t.id)""",
+                   False: """(SELECT forsta_datum FROM leverantorer WHERE leverantor_id = t.id),
+        (SELECT sista_datum FROM leverantorer WHERE leverantor_id = t.id)"""}
+# A buyer's first day, and the name and municipality of its latest rows that have them: from the
+# ledger, or as kept while work databases were merged (scripts/national.py).
+_BUYER_FACTS = {True: """SELECT (SELECT min(bokforingsdatum) FROM leverantorsreskontra WHERE kopare_id = :kopare),
+            (SELECT kopare FROM leverantorsreskontra WHERE kopare_id = :kopare AND kopare <> ''
+             ORDER BY bokforingsdatum DESC LIMIT 1),
+            (SELECT kommun_id FROM leverantorsreskontra WHERE kopare_id = :kopare AND kommun_id <> ''
+             ORDER BY bokforingsdatum DESC LIMIT 1)""",
+                False: """SELECT (SELECT forsta_datum FROM kopare WHERE kopare_id = :kopare),
+            nullif(kopare, ''), nullif(kommun_id, '') FROM temp.kopare_namngiven WHERE kopare_id = :kopare"""}
 
 _REFRESH_ACCOUNTS = """INSERT INTO konton (kopare_id, konto_nr, konto_text, rader, summa)
     SELECT kopare_id, konto_nr,
@@ -492,20 +510,21 @@ _REFRESH_ACCOUNTS = """INSERT INTO konton (kopare_id, konto_nr, konto_text, rade
     GROUP BY kopare_id, konto_nr"""
 
 
-def refresh_references(conn: sqlite3.Connection, buyers: set[str], suppliers: set[str]) -> None:
-    """Recompute buyers, suppliers and accounts for the given keys from the totals."""
+def refresh_references(conn: sqlite3.Connection, buyers: set[str], suppliers: set[str], ledger: bool = True) -> None:
+    """Recompute buyers, suppliers and accounts for the given keys from the totals (ledger=False:
+    of a database without the ledger, whose dates and names were kept as its parts were merged)."""
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS touched_buyers (id TEXT PRIMARY KEY)")
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS touched_suppliers (id TEXT PRIMARY KEY)")
     conn.executemany("INSERT OR IGNORE INTO temp.touched_buyers VALUES (?)", [(b,) for b in buyers])
     conn.executemany("INSERT OR IGNORE INTO temp.touched_suppliers VALUES (?)", [(s,) for s in suppliers])
-    conn.execute(_REFRESH_SUPPLIERS)
+    conn.execute(_REFRESH_SUPPLIERS.format(dates=_SUPPLIER_DATES[ledger]))
     conn.execute("DELETE FROM leverantorer WHERE coalesce(rader, 0) = 0 "
                  "AND leverantor_id IN (SELECT id FROM temp.touched_suppliers)")
     conn.execute("DELETE FROM konton WHERE kopare_id IN (SELECT id FROM temp.touched_buyers)")
     conn.execute(_REFRESH_ACCOUNTS)
     _refresh_buyer_years(conn)
     for buyer in buyers:
-        _refresh_buyer(conn, buyer)
+        _refresh_buyer(conn, buyer, _BUYER_FACTS[ledger])
     conn.execute("DELETE FROM temp.touched_buyers")
     conn.execute("DELETE FROM temp.touched_suppliers")
 
@@ -526,21 +545,16 @@ def _refresh_buyer_years(conn: sqlite3.Connection) -> None:
                      [buyer, year, suppliers, invoices, median[0] if median else None])
 
 
-def _refresh_buyer(conn: sqlite3.Connection, buyer: str) -> None:
+def _refresh_buyer(conn: sqlite3.Connection, buyer: str, facts: str) -> None:
     rows, total = conn.execute(
         "SELECT sum(rader), round(sum(summa), 2) FROM kopare_manad WHERE kopare_id = ?",
         [buyer]).fetchone()
     if not rows:
         conn.execute("DELETE FROM kopare WHERE kopare_id = ?", [buyer])
         return
-    first, last, name, municipality = conn.execute(
-        f"""SELECT (SELECT min(bokforingsdatum) FROM leverantorsreskontra WHERE kopare_id = :kopare),
-            ({LAST_COVERED_DAY}),
-            (SELECT kopare FROM leverantorsreskontra WHERE kopare_id = :kopare AND kopare <> ''
-             ORDER BY bokforingsdatum DESC LIMIT 1),
-            (SELECT kommun_id FROM leverantorsreskontra WHERE kopare_id = :kopare AND kommun_id <> ''
-             ORDER BY bokforingsdatum DESC LIMIT 1)""",
-        {"kopare": buyer, "fran": "0000-01-01", "till": "9999-12-31"}).fetchone()
+    span = {"kopare": buyer, "fran": "0000-01-01", "till": "9999-12-31"}
+    first, name, municipality = conn.execute(facts, span).fetchone() or (None, None, None)
+    last = conn.execute(LAST_COVERED_DAY, span).fetchone()[0]
     known = conn.execute("SELECT kopare, latitud, longitud FROM kopare WHERE kopare_id = ?",
                          [buyer]).fetchone()
     if known and known[0] == name and known[1] is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import shutil
 from pathlib import Path
 
 from openup.columns import SPEC_COLUMNS
@@ -60,3 +61,17 @@ def write_agency_file(path: Path, header: list[str], rows: list[list[str]], trai
     lines = [";".join(header), *(";".join(r) for r in rows), *([";" * (len(header) - 1)] * trailing_empty)]
     path.write_bytes(("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8"))
     return path
+
+
+def copy_with_planted_lines_shuffled(sample_dir: Path, folder: Path, seed: int) -> list[Path]:
+    """The sample's files copied into folder, the planted file's lines (of three years) shuffled:
+    the copies, in order."""
+    folder.mkdir(exist_ok=True)
+    for path in sorted(sample_dir.iterdir()):
+        if path.name.startswith("planterade"):
+            header, *lines = path.read_text("utf-8").splitlines()
+            random.Random(seed).shuffle(lines)
+            (folder / path.name).write_text("\n".join([header, *lines]) + "\n", "utf-8")
+        else:
+            shutil.copy(path, folder / path.name)
+    return sorted(folder.iterdir())

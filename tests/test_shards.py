@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import random
 import re
 import shutil
 import sqlite3
@@ -24,6 +23,7 @@ from rdflib import RDF, Graph, Namespace
 from rdflib.namespace import DCTERMS
 
 from .conftest import run_openup
+from .files import copy_with_planted_lines_shuffled
 
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
 BASE = "https://data.exempel.se"
@@ -111,17 +111,9 @@ def test_a_year_databases_buyers_are_that_years_figures(sample_db, sharded):
 
 def test_files_in_another_order_and_shuffled_rows_give_the_same_years(sample_dir, sample_db, sharded, tmp_path):
     """The planted file spans three years: its lines shuffled, and every file loaded in reverse."""
-    copies = tmp_path / "copies"
-    copies.mkdir()
-    for path in sorted(sample_dir.iterdir()):
-        if path.name.startswith("planterade"):
-            header, *lines = path.read_text("utf-8").splitlines()
-            random.Random(5).shuffle(lines)
-            (copies / path.name).write_text("\n".join([header, *lines]) + "\n", "utf-8")
-        else:
-            shutil.copy(path, copies / path.name)
+    copies = copy_with_planted_lines_shuffled(sample_dir, tmp_path / "copies", seed=5)
     work = tmp_path / "openup.db"
-    assert run_openup("load", "--db", work, *sorted(copies.iterdir(), reverse=True)).exit_code == 0
+    assert run_openup("load", "--db", work, *reversed(copies)).exit_code == 0
     reshuffled = shard(work, tmp_path / "out")
     without_ids = "SELECT kopare_id, count(*), round(sum(nettobelopp), 2), min(bokforingsdatum), " \
                   "max(bokforingsdatum) FROM leverantorsreskontra GROUP BY 1 ORDER BY 1"
