@@ -276,7 +276,7 @@ def shard(db_paths: tuple[Path, ...], name: str | None, out_dir: Path) -> None:
     _write_shards(list(db_paths), out_dir, name)
 
 
-def _write_shards(works: list[Path], out_dir: Path, name: str | None, skip_repeated: bool = False,
+def _write_shards(works: list[Path], out_dir: Path, name: str | None, own_parts: bool = False,
                   what: str | None = None) -> None:
     """openup shard of works (what is published, for the message of a failure: the works)."""
     from .shards import published_files, write_shards
@@ -286,7 +286,7 @@ def _write_shards(works: list[Path], out_dir: Path, name: str | None, skip_repea
         for path in [*works, *published_files(works, out_dir, name or works[0].stem)]:
             held.enter_context(locks.loading(path))
         try:
-            result = write_shards(works, out_dir, name, skip_repeated)
+            result = write_shards(works, out_dir, name, own_parts)
         except (ValueError, sqlite3.Error, OSError) as error:
             raise click.ClickException(f"{what or ', '.join(map(str, works))} delades inte ({error}); "
                                        "inga publicerade filer ändrades") from None
@@ -322,7 +322,7 @@ def build(out_dir: Path, name: str, workers: int, source, license_, max_rejected
             click.echo(output, nl=False)
         if not loaded:
             raise click.ClickException("alla filer lästes inte in (se ovan): inga publicerade filer ändrades")
-        _write_shards(parts, out_dir, name, skip_repeated=True, what=f"{len(files)} filer")
+        _write_shards(parts, out_dir, name, own_parts=True, what=f"{len(files)} filer")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

@@ -122,7 +122,8 @@ def _repeated(conn: sqlite3.Connection, work: Path, earlier: Part, skip: bool) -
 
 
 def start_merging(conn: sqlite3.Connection) -> None:
-    """Before the first part is copied (attached as arbete): where its buyers' names are kept."""
+    """Once the first part's tables are copied (it still attached as arbete): where the buyers'
+    names are kept while the later parts are added."""
     conn.execute("CREATE TEMP TABLE kopare_namngiven (kopare_id TEXT PRIMARY KEY, namn_datum TEXT, kopare TEXT, "
                  "kommun_datum TEXT, kommun_id TEXT)")
     conn.execute(_NAMED)

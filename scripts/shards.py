@@ -50,11 +50,13 @@ class ShardResult:
     skipped: list[str] = field(default_factory=list)  # files a later part held again (parts_of)
 
 
-def write_shards(works: list[Path], out: Path, name: str | None = None, skip_repeated: bool = False) -> ShardResult:
+def write_shards(works: list[Path], out: Path, name: str | None = None, own_parts: bool = False) -> ShardResult:
     """The national database out/<name>.db and out/<name>_<year>.db for every booking year of the
     work databases, parts of one instance in the order their files were loaded (scripts/national.py).
     The name is by default the first work database's: the flags' links stay true. Every file is
-    written before any is renamed into place: a failure leaves none changed."""
+    written before any is renamed into place: a failure leaves none changed. With own_parts (a
+    build's), a file a later part holds again is taken out of it, and each part is removed once
+    its years are written, so that the rows are on disk twice only a year at a time."""
     out.mkdir(parents=True, exist_ok=True)
     name = name or works[0].stem
     national = out / f"{name}.db"
@@ -65,8 +67,9 @@ def write_shards(works: list[Path], out: Path, name: str | None = None, skip_rep
         leftover.unlink()
     result, written = ShardResult(national), []
     try:
-        parts, result.skipped = parts_of(works, skip_repeated)
+        parts, result.skipped = parts_of(works, skip_repeated=own_parts)
         spans = _year_spans(parts)
+        last_year_of = {span.part: year for year, year_spans in spans.items() for span in year_spans}
         if not spans:
             raise ValueError(f"{', '.join(map(str, works))} har inga rader i reskontran: inget att dela")
         years = {year: out / f"{name}_{year}.db" for year in spans}
@@ -87,6 +90,8 @@ def write_shards(works: list[Path], out: Path, name: str | None = None, skip_rep
                     written.append(_written(archive, write_ledger_parquet, year_file))
                 else:
                     result.kept.append(archive)
+                for part in [part for part, last in last_year_of.items() if own_parts and last == year]:
+                    part.path.unlink()
         finally:
             summaries.close()
     except BaseException:

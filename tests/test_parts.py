@@ -7,6 +7,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from openup import shards
 from openup.build import split_by_size
 from openup.schema import BUYERS, SOURCE_FILES
 from openup.shards import NATIONAL_TABLES, YEAR_TABLES
@@ -152,3 +153,24 @@ def test_files_are_split_in_their_order_into_parts_of_about_equal_size(tmp_path,
     assert len(groups) == min(parts, len(files))
     largest = max(sum(p.stat().st_size for p in group) for group in groups)
     assert largest <= max(sum(sizes) * 1000 / len(groups) + max(sizes) * 1000, max(sizes) * 1000)
+
+
+def test_a_builds_part_is_removed_once_its_years_are_written(tmp_path, monkeypatch):
+    """The rows are on disk twice only a year at a time: the part of 2021 is gone before 2022 is
+    written, and so on; the published files are complete."""
+    parts = []
+    for number, year in enumerate((2021, 2022, 2023)):
+        parts.append(tmp_path / f"del{number}.db")
+        load(parts[-1], [write_v11(tmp_path / f"{year}.csv", month=f"{year}-05", seed=number)])
+    present = {}
+    write_year = shards._write_year
+
+    def recorded(path, summaries, national, year, *args):
+        present[year] = [part.name for part in parts if part.exists()]
+        return write_year(path, summaries, national, year, *args)
+    monkeypatch.setattr(shards, "_write_year", recorded)
+    result = shards.write_shards(parts, tmp_path / "ut", "openup", own_parts=True)
+    assert present == {2021: ["del0.db", "del1.db", "del2.db"], 2022: ["del1.db", "del2.db"], 2023: ["del2.db"]}
+    assert not any(part.exists() for part in parts)
+    assert [p.name for p in result.written] == [f"openup_{y}{suffix}" for y in (2021, 2022, 2023)
+                                                for suffix in (".db", ".parquet")]
