@@ -1,23 +1,43 @@
 """`openup build`: a national instance from its files, loaded in parallel processes.
 
-The files are split, in their order, into as many parts as there are workers, each of about the
-same size; each part is loaded into a work database of its own by an `openup load` process, and
-the parts are then merged and split as `openup shard` does (scripts/shards.py, national.py). The
-published files are those that one load of every file, in the same order, and `openup shard`
-give. The parts are the build's own: in a folder beside the published files, removed after.
+The files are split, in their order, into parts of about the same size: a part per file, but
+none much under PART_BYTES unless that would give fewer parts than workers. Each part is loaded
+into a work database of its own by an `openup load` process, as many at once as there are
+workers, and the parts are then merged and split as `openup shard` does (shards.py,
+national.py). A part of one file is loaded as a first load, which writes its rows once; files
+added to a loaded database are not (five 1M-row files into one database: 9.6 s for the first,
+then 23 to 34 s each, growing with the database). The published files are those that one load
+of every file, in the same order, and `openup shard` give. The parts are the build's own: in a
+folder beside the published files, removed once their years are written.
 """
 
 from __future__ import annotations
 
+import math
 import shutil
 import subprocess
 import sys
+import time
+from bisect import bisect_right
+from dataclasses import dataclass
 from itertools import accumulate
 from pathlib import Path
+
+from .national import Repeated, repeated_files
+
+
+PART_BYTES = 64 << 20  # of files, about half a million rows of the specification's CSV
 
 
 def parts_folder(out: Path, name: str) -> Path:
     return out / f".bygge_{name}"
+
+
+def part_count(files: list[Path], workers: int) -> int:
+    """How many parts files are loaded in: one per file, but none much under PART_BYTES, and
+    no fewer than workers."""
+    total = sum(path.stat().st_size for path in files)
+    return min(len(files), max(workers, math.ceil(total / PART_BYTES)))
 
 
 def split_by_size(files: list[Path], parts: int) -> list[list[Path]]:
@@ -26,27 +46,67 @@ def split_by_size(files: list[Path], parts: int) -> list[list[Path]]:
     count = min(parts, len(files))
     sizes = [max(1, path.stat().st_size) for path in files]
     middles = [end - size / 2 for end, size in zip(accumulate(sizes), sizes)]
-    starts = [0]
+    total, starts = sum(sizes), [0]
     for run in range(1, count):
-        start = next((i for i, middle in enumerate(middles) if middle > sum(sizes) * run / count), len(files))
+        start = bisect_right(middles, total * run / count)
         starts.append(min(max(start, starts[-1] + 1), len(files) - (count - run)))
     return [files[start:end] for start, end in zip(starts, [*starts[1:], len(files)])]
 
 
-def load_parts(groups: list[list[Path]], folder: Path, load_options: list[str]) -> tuple[list[Path], list[str], bool]:
-    """Each group loaded into a work database of its own in folder, all at once, by `openup load`
-    processes: the databases, each process's output, and whether every file was loaded."""
+@dataclass
+class Loaded:
+    """A build's parts as loaded: their databases in order, each load's output, the files taken
+    out as one load would have skipped them, and whether every file was loaded."""
+
+    parts: list[Path]
+    outputs: list[str]
+    skipped: list[Repeated]
+    complete: bool
+
+
+def load_in_parts(files: list[Path], folder: Path, load_options: list[str], workers: int) -> Loaded:
+    """files loaded in parts (part_count), each into a work database of its own in folder by an
+    `openup load` process, workers at a time. A part with a file an earlier part holds (the same
+    bytes, or the same rows under another name) is loaded again without it, as one load of every
+    file would have skipped it."""
     shutil.rmtree(folder, ignore_errors=True)  # of a build that was stopped
     folder.mkdir(parents=True)
-    databases = [folder / f"del_{number:03d}.db" for number in range(len(groups))]
-    loads = [subprocess.Popen([sys.executable, "-m", "openup", "load", "--db", str(database), *load_options,
-                               *map(str, group)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-             for database, group in zip(databases, groups)]
+    groups = split_by_size(files, part_count(files, workers))
+    parts = [folder / f"del_{number:05d}.db" for number in range(len(groups))]
+    outputs, complete = _load(list(zip(parts, groups)), load_options, workers)
+    if not complete:
+        return Loaded(parts, outputs, [], False)
+    skipped = repeated_files(parts)
+    again = sorted({repeat.part for repeat in skipped})
+    for repeat in skipped:
+        groups[repeat.part] = [path for path in groups[repeat.part] if path.name != repeat.name]
+    for index in again:
+        parts[index].unlink()
+    _, complete = _load([(parts[index], groups[index]) for index in again if groups[index]], load_options, workers)
+    return Loaded([part for part, group in zip(parts, groups) if group], outputs, skipped, complete)
+
+
+def _load(parts: list[tuple[Path, list[Path]]], load_options: list[str], workers: int) -> tuple[list[str], bool]:
+    """Each group of files loaded into its database, workers at a time, stopping at the first
+    load that fails: each process's output (kept beside its database), and whether all loaded."""
+    outputs, running, pending = [""] * len(parts), {}, list(enumerate(parts))
     try:
-        outputs = [load.communicate()[0] for load in loads]
+        while pending or running:
+            while pending and len(running) < workers:
+                index, (database, group) = pending.pop(0)
+                with database.with_suffix(".log").open("w") as output:  # a pipe that fills would stop it
+                    running[index] = subprocess.Popen(
+                        [sys.executable, "-m", "openup", "load", "--db", str(database), *load_options,
+                         *map(str, group)], stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
+            done = [index for index, process in running.items() if process.poll() is not None]
+            for index in done:
+                outputs[index] = parts[index][0].with_suffix(".log").read_text("utf-8")
+                if running.pop(index).returncode != 0:
+                    return outputs, False
+            if not done:
+                time.sleep(0.1)
+        return outputs, True
     finally:
-        for load in loads:  # stopped (Ctrl-C): so are the loads, each rolled back
-            if load.poll() is None:
-                load.terminate()
-                load.wait()
-    return databases, outputs, all(load.returncode == 0 for load in loads)
+        for process in running.values():  # stopped, or another failed: each load rolls back
+            process.terminate()
+            process.wait()

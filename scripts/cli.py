@@ -281,17 +281,17 @@ def _write_shards(works: list[Path], out_dir: Path, name: str | None, own_parts:
     """openup shard of works (what is published, for the message of a failure: the works)."""
     from .shards import published_files, write_shards
 
-    # No load changes the rows while they are copied, and no server reads the files replaced.
+    # No load changes the rows while they are copied, and no server reads the files replaced. A
+    # build's own parts are not locked: a lock holds the file open, and each is removed (its disk
+    # freed) once its years are written.
     with ExitStack() as held:
-        for path in [*works, *published_files(works, out_dir, name or works[0].stem)]:
+        for path in [*([] if own_parts else works), *published_files(works, out_dir, name or works[0].stem)]:
             held.enter_context(locks.loading(path))
         try:
             result = write_shards(works, out_dir, name, own_parts)
         except (ValueError, sqlite3.Error, OSError) as error:
             raise click.ClickException(f"{what or ', '.join(map(str, works))} delades inte ({error}); "
                                        "inga publicerade filer ändrades") from None
-    for line in result.skipped:
-        click.echo(line)
     for label, paths in (("skriven", result.written), ("oförändrad", result.kept), ("borttagen", result.removed)):
         for path in paths:
             click.echo(f"{path}: {label}")
@@ -303,26 +303,33 @@ def _write_shards(works: list[Path], out_dir: Path, name: str | None, own_parts:
               help="Mappen att publicera i: den nationella databasen, årsdatabaserna och Parquet-filerna.")
 @click.option("--name", default="openup", show_default=True, help="Den nationella databasens namn.")
 @click.option("--workers", default=os.cpu_count() or 1, show_default="antal processorer", type=click.IntRange(1, 64),
-              help="Antal inläsningar som körs samtidigt, var och en i en del av filerna.")
+              help="Antal inläsningar som körs samtidigt, var och en av en del av filerna.")
 @_load_options
 @_FILES
 def build(out_dir: Path, name: str, workers: int, source, license_, max_rejected: float, buyer, buyer_name,
           period, profile, files: tuple[Path, ...]) -> None:
     """Läs in filerna parallellt och publicera dem som `openup shard`: årsdatabaser, Parquet och en nationell databas."""
-    from .build import load_parts, parts_folder, split_by_size
+    from .build import load_in_parts, parts_folder
 
     _profiles(profile)
     options = [*(f"--{flag}={value}" for flag, value in (
         ("source", source), ("license", license_), ("buyer", buyer), ("buyer-name", buyer_name),
         ("period", period), ("profile", profile)) if value is not None), f"--max-rejected={max_rejected}"]
+    if threading.current_thread() is threading.main_thread():  # the loads are stopped, each rolled back
+        signal.signal(signal.SIGTERM, _stopped)
     folder = parts_folder(out_dir, name)
     try:
-        parts, outputs, loaded = load_parts(split_by_size(list(files), workers), folder, options)
-        for output in outputs:
+        try:
+            loaded = load_in_parts(list(files), folder, options, workers)
+        except (ValueError, sqlite3.Error) as error:
+            raise click.ClickException(f"{error}: inga publicerade filer ändrades") from None
+        for output in loaded.outputs:
             click.echo(output, nl=False)
-        if not loaded:
+        if not loaded.complete:
             raise click.ClickException("alla filer lästes inte in (se ovan): inga publicerade filer ändrades")
-        _write_shards(parts, out_dir, name, own_parts=True, what=f"{len(files)} filer")
+        for repeated in loaded.skipped:
+            click.echo(str(repeated))
+        _write_shards(loaded.parts, out_dir, name, own_parts=True, what=f"{len(files)} filer")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

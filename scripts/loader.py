@@ -122,7 +122,7 @@ def _load_in_transaction(db, path, reading, options, earlier, staged, progress, 
     conn = db.conn
     touched = set()  # the buyers whose flags the load changes
     for file_id, _name, first, last, _sha in earlier:
-        touched |= remove_file(conn, file_id, first, last)
+        touched |= _remove_file(conn, file_id, first, last)
     fresh = ledger_is_empty(db)
     last_before = conn.execute("SELECT coalesce(max(id), 0) FROM leverantorsreskontra").fetchone()[0]
     file_id = conn.execute(
@@ -193,9 +193,9 @@ def _stream_into(conn, batches, file_id: int, first_id: int, tally: Tally, aggre
         progress(rows.height + len(batch.rejections) + batch.empty)
 
 
-def remove_file(conn, file_id: int, first: int | None, last: int | None) -> set[str]:
-    """Take an earlier load of a file out of the ledger and the summaries (for --replace, and a
-    file a build's other part holds already); the buyers it had."""
+def _remove_file(conn, file_id: int, first: int | None, last: int | None) -> set[str]:
+    """Take an earlier load of a file out of the ledger and the summaries (for --replace);
+    the buyers it had."""
     taken_back = FileAggregates(conn, file_id, sign=-1)
     if first is not None and last is not None:
         rows = conn.execute(f"SELECT {_ROW_IDENTITY}, kallrad FROM leverantorsreskontra "
@@ -212,7 +212,9 @@ def remove_file(conn, file_id: int, first: int | None, last: int | None) -> set[
 
 def same_rows_loaded_as(conn, first, last, count: int, total_ore: int, earlier: str = "main") -> str | None:
     """The name of an earlier file holding exactly these rows, if any: of this database, or of
-    the one attached as earlier."""
+    the one attached as earlier (none for no rows: two files with none are not the same)."""
+    if not count:
+        return None
     for name, other_first, other_last in conn.execute(
             f"SELECT filnamn, forsta_id, sista_id FROM {earlier}.kallfiler WHERE rader_inlasta = ? "
             "AND round(summa * 100) = ?", [count, total_ore]):

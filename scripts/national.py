@@ -17,9 +17,9 @@ from pathlib import Path
 
 from .database import schema_version_problem
 from .flags import every_flag, write_flags
-from .loader import remove_file, same_rows_loaded_as
+from .loader import same_rows_loaded_as
 from .schema import BUYERS, INVOICES, LEDGER, REJECTED, SOURCE_FILE_BUYERS, SOURCE_FILES, SUPPLIERS, Table
-from .summaries import SUMMARIES, refresh_references
+from .summaries import SUMMARIES, Facts, latest_row_with, refresh_references
 
 # The ids a part numbers from 1, by the table that holds them.
 _NUMBERED = {"rows": LEDGER, "files": SOURCE_FILES, "rejected": REJECTED, "invoices": INVOICES}
@@ -32,21 +32,14 @@ MOVED_IDS: dict[Table, dict[str, str]] = {
     INVOICES: {"id": "invoices", "kallfil_id": "files"},
 }
 # A buyer's name and municipality are those of its latest row that has them (as a load takes
-# them from the ledger): per part, the date of that row, kept while the parts are added.
-_NAMED = """INSERT INTO temp.kopare_namngiven
-    SELECT k.kopare_id,
-        (SELECT bokforingsdatum FROM arbete.leverantorsreskontra r WHERE r.kopare_id = k.kopare_id
-         AND r.kopare <> '' ORDER BY bokforingsdatum DESC LIMIT 1), k.kopare,
-        (SELECT bokforingsdatum FROM arbete.leverantorsreskontra r WHERE r.kopare_id = k.kopare_id
-         AND r.kommun_id <> '' ORDER BY bokforingsdatum DESC LIMIT 1), k.kommun_id
-    FROM arbete.kopare k WHERE true
-    ON CONFLICT DO UPDATE SET
-        namn_datum = CASE WHEN excluded.namn_datum >= coalesce(namn_datum, '') THEN excluded.namn_datum ELSE namn_datum END,
-        kopare = CASE WHEN excluded.namn_datum >= coalesce(namn_datum, '') THEN excluded.kopare ELSE kopare END,
-        kommun_datum = CASE WHEN excluded.kommun_datum >= coalesce(kommun_datum, '') THEN excluded.kommun_datum
-            ELSE kommun_datum END,
-        kommun_id = CASE WHEN excluded.kommun_datum >= coalesce(kommun_datum, '') THEN excluded.kommun_id
-            ELSE kommun_id END"""
+# them from the ledger): that row of each part, kept while the parts are added.
+_LATEST_COLUMNS = ("kopare", "kommun_id")
+_KEPT = Facts(
+    """(SELECT forsta_datum FROM leverantorer WHERE leverantor_id = t.id),
+        (SELECT sista_datum FROM leverantorer WHERE leverantor_id = t.id)""",
+    f"""SELECT (SELECT forsta_datum FROM kopare WHERE kopare_id = :kopare),
+        {", ".join(f"(SELECT varde FROM temp.kopare_senast WHERE kopare_id = :kopare AND falt = '{column}')"
+                   for column in _LATEST_COLUMNS)}""")
 _BUYERS_ADDED = """INSERT INTO main.kopare SELECT * FROM arbete.kopare WHERE true
     ON CONFLICT DO UPDATE SET forsta_datum = min(forsta_datum, excluded.forsta_datum),
         kalla = coalesce(excluded.kalla, kalla), licens = coalesce(excluded.licens, licens)"""
@@ -72,66 +65,98 @@ class Part:
                          for c in table.column_names)
 
 
-def parts_of(works: list[Path], skip_repeated: bool = False) -> tuple[list[Part], list[str]]:
+@dataclass(frozen=True)
+class Repeated:
+    """A file of a later part that an earlier part holds already, as one load would skip it."""
+
+    part: int  # of the works, by index
+    name: str
+    earlier: str  # the earlier file's name
+    same_bytes: bool
+
+    def __str__(self) -> str:
+        return (f"{self.name}: överhoppad, " + (f"samma innehåll som {self.earlier}" if self.same_bytes
+                                                else f"samma rader som redan inlästa {self.earlier}"))
+
+
+def parts_of(works: list[Path]) -> list[Part]:
     """The work databases as parts in their order, each one's ids moved past the earlier ones'.
-    A file that a later part holds again (the same bytes, or the same rows under another name,
-    which a load into one database skips) is refused, or with skip_repeated taken out of the later
-    part (a build's own): then also what was skipped. One name with two contents is refused, as a
-    load refuses it."""
-    parts, skipped, moved_by = [], [], dict.fromkeys(_NUMBERED, 0)
+    Refused when one is not of this schema, or when a later one holds a file again."""
+    repeated = repeated_files(works)
+    if repeated:
+        raise ValueError("; ".join(f"{r.name} i {works[r.part]} finns redan som {r.earlier} i en tidigare "
+                                   "databas: läs in dem i samma databas, där den senare hoppas över" for r in repeated))
+    parts, moved_by = [], dict.fromkeys(_NUMBERED, 0)
     for work in works:
-        mode = "rw" if skip_repeated else "ro"
-        with closing(sqlite3.connect(f"file:{work}?mode={mode}", uri=True, isolation_level=None)) as conn:
-            problem = schema_version_problem(conn)
-            if problem:
-                raise ValueError(f"{work}: {problem}")
-            for earlier in parts:
-                skipped += _repeated(conn, work, earlier, skip_repeated)
+        with closing(sqlite3.connect(f"file:{work}?mode=ro", uri=True)) as conn:
             parts.append(Part(work, dict(moved_by)))
             for kind, table in _NUMBERED.items():
                 moved_by[kind] += conn.execute(f"SELECT coalesce(max(id), 0) FROM {table.name}").fetchone()[0]
-    return parts, skipped
+    return parts
 
 
-def _repeated(conn: sqlite3.Connection, work: Path, earlier: Part, skip: bool) -> list[str]:
-    """The files of work (conn) that the earlier part holds, taken out of work if skip."""
-    conn.execute("ATTACH DATABASE ? AS tidigare", [f"file:{earlier.path}?mode=ro"])
-    try:
-        skipped = []
-        for file_id, name, sha256, first, last, count, total_ore in conn.execute(
-                "SELECT id, filnamn, sha256, forsta_id, sista_id, rader_inlasta, round(summa * 100) "
-                "FROM main.kallfiler ORDER BY id").fetchall():
-            same = conn.execute("SELECT filnamn FROM tidigare.kallfiler WHERE sha256 = ?", [sha256]).fetchone()
-            if same is None and conn.execute("SELECT 1 FROM tidigare.kallfiler WHERE filnamn = ?", [name]).fetchone():
-                raise ValueError(f"{name} finns med olika innehåll i {earlier.path} och {work}: läs in den "
-                                 "ena med --replace i samma databas som den andra")
-            same = same[0] if same else first is not None and same_rows_loaded_as(
-                conn, first, last, count, total_ore, earlier="tidigare")
-            if not same:
-                continue
-            if not skip:
-                raise ValueError(f"{name} i {work} har samma rader som {same} i {earlier.path}: en inläsning "
-                                 "i en databas hoppar över den ena, läs in dem i samma databas")
-            conn.execute("BEGIN")
-            remove_file(conn, file_id, first, last)
-            conn.execute("COMMIT")
-            skipped.append(f"{name}: överhoppad, samma rader som redan inlästa {same}")
-        return skipped
-    finally:
-        conn.execute("DETACH DATABASE tidigare")
+def repeated_files(works: list[Path]) -> list[Repeated]:
+    """The files of later work databases that an earlier one holds: the same bytes, or the same
+    rows under another name (which one load skips). One name with two contents is refused, as a
+    load refuses it; so is a database of another schema."""
+    by_content, by_name, by_rows, repeated = {}, {}, {}, []
+    for index, work in enumerate(works):
+        with closing(sqlite3.connect(f"file:{work}?mode=ro", uri=True)) as conn:
+            problem = schema_version_problem(conn)
+            if problem:
+                raise ValueError(f"{work}: {problem}")
+            for name, sha256, first, last, count, total_ore in conn.execute(
+                    "SELECT filnamn, sha256, forsta_id, sista_id, rader_inlasta, round(summa * 100) "
+                    "FROM kallfiler ORDER BY id").fetchall():
+                if sha256 in by_content:
+                    repeated.append(Repeated(index, name, by_content[sha256], True))
+                    continue
+                if name in by_name:
+                    raise ValueError(f"{name} finns med olika innehåll i {by_name[name]} och {work}: läs in den "
+                                     "ena med --replace i samma databas som den andra")
+                same = _same_rows(conn, works, by_rows.get((count, total_ore), set()), first, last, count, total_ore)
+                if same:
+                    repeated.append(Repeated(index, name, same, False))
+                    continue
+                by_content[sha256], by_name[name] = name, work
+                by_rows.setdefault((count, total_ore), set()).add(index)
+    return repeated
 
 
-def start_merging(conn: sqlite3.Connection) -> None:
-    """Once the first part's tables are copied (it still attached as arbete): where the buyers'
-    names are kept while the later parts are added."""
-    conn.execute("CREATE TEMP TABLE kopare_namngiven (kopare_id TEXT PRIMARY KEY, namn_datum TEXT, kopare TEXT, "
-                 "kommun_datum TEXT, kommun_id TEXT)")
-    conn.execute(_NAMED)
+def _same_rows(conn: sqlite3.Connection, works: list[Path], candidates: set[int], first, last, count, total_ore):
+    """The name of a file of the candidate works (by index) with exactly these rows, if any."""
+    for index in sorted(candidates):
+        conn.execute("ATTACH DATABASE ? AS tidigare", [f"file:{works[index]}?mode=ro"])
+        try:
+            same = same_rows_loaded_as(conn, first, last, count, total_ore, earlier="tidigare")
+        finally:
+            conn.execute("DETACH DATABASE tidigare")
+        if same:
+            return same
+    return None
+
+
+def start_merging(conn: sqlite3.Connection, first: Part) -> None:
+    """Once the first part's tables are copied (it still attached as arbete): its buyers' latest
+    rows with a name and a municipality, kept while the later parts are added."""
+    conn.execute("CREATE TEMP TABLE kopare_senast (kopare_id TEXT, falt TEXT, datum TEXT, id INTEGER, varde TEXT, "
+                 "PRIMARY KEY (kopare_id, falt))")
+    _keep_latest(conn, first)
+
+
+def _keep_latest(conn: sqlite3.Connection, part: Part) -> None:
+    for column in _LATEST_COLUMNS:
+        conn.execute(f"""INSERT INTO temp.kopare_senast
+            SELECT r.kopare_id, '{column}', r.bokforingsdatum, r.id + {part.moved_by["rows"]}, r.{column}
+            FROM arbete.kopare k JOIN arbete.leverantorsreskontra r
+                ON r.id = ({latest_row_with(column, "arbete.leverantorsreskontra", "k.kopare_id")})
+            WHERE true ON CONFLICT DO UPDATE SET datum = excluded.datum, id = excluded.id, varde = excluded.varde
+            WHERE (excluded.datum, excluded.id) > (datum, id)""")
 
 
 def add_part(conn: sqlite3.Connection, part: Part) -> None:
     """Add a later part, attached as arbete, to the tables the earlier ones made."""
-    conn.execute(_NAMED)
+    _keep_latest(conn, part)
     for summary in SUMMARIES:
         conn.execute(summary.added_from(f"arbete.{summary.table}"))
     for table in (SOURCE_FILES, REJECTED, SOURCE_FILE_BUYERS, INVOICES):
@@ -143,10 +168,15 @@ def add_part(conn: sqlite3.Connection, part: Part) -> None:
 
 
 def finish_merging(conn: sqlite3.Connection, database: str) -> None:
-    """Buyers, suppliers, accounts and flags of the merged tables; the flags' links to database."""
+    """Buyers, suppliers, accounts and flags of the merged tables."""
     buyers = {row[0] for row in conn.execute(f"SELECT kopare_id FROM {BUYERS.name}")}
     suppliers = {row[0] for row in conn.execute(f"SELECT leverantor_id FROM {SUPPLIERS.name}")}
-    refresh_references(conn, buyers, suppliers, ledger=False)
+    refresh_references(conn, buyers, suppliers, _KEPT)
+    flags_of(conn, database)
+
+
+def flags_of(conn: sqlite3.Connection, database: str) -> None:
+    """Every flag computed again, its links to the rows behind it in database (as served)."""
     conn.execute("DELETE FROM flaggor")
     write_flags(conn, every_flag(conn, database))
 

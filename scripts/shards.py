@@ -22,7 +22,7 @@ from pathlib import Path
 
 from .archive import parquet_path, write_ledger_parquet
 from .database import connect, create_indexes, create_tables, drop_indexes, enable_fts, index_name
-from .national import Part, add_part, finish_merging, parts_of, start_merging
+from .national import Part, add_part, finish_merging, flags_of, parts_of, start_merging
 from .periods import FIRST_COVERED_DAY, LAST_COVERED_DAY, period_bounds
 from .schema import (BUILD_INFO, BUYER_ACCOUNT_MONTH, BUYER_UNIT_MONTH, BUYERS, DIRECT_AWARD_LIMITS, LEDGER,
                      SCHEMA_VERSION,
@@ -47,7 +47,6 @@ class ShardResult:
     written: list[Path] = field(default_factory=list)
     kept: list[Path] = field(default_factory=list)
     removed: list[Path] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)  # files a later part held again (parts_of)
 
 
 def write_shards(works: list[Path], out: Path, name: str | None = None, own_parts: bool = False) -> ShardResult:
@@ -55,8 +54,8 @@ def write_shards(works: list[Path], out: Path, name: str | None = None, own_part
     work databases, parts of one instance in the order their files were loaded (scripts/national.py).
     The name is by default the first work database's: the flags' links stay true. Every file is
     written before any is renamed into place: a failure leaves none changed. With own_parts (a
-    build's), a file a later part holds again is taken out of it, and each part is removed once
-    its years are written, so that the rows are on disk twice only a year at a time."""
+    build's), each part is removed once its years are written, so that the rows are on disk twice
+    only a year at a time."""
     out.mkdir(parents=True, exist_ok=True)
     name = name or works[0].stem
     national = out / f"{name}.db"
@@ -67,7 +66,7 @@ def write_shards(works: list[Path], out: Path, name: str | None = None, own_part
         leftover.unlink()
     result, written = ShardResult(national), []
     try:
-        parts, result.skipped = parts_of(works, skip_repeated=own_parts)
+        parts = parts_of(works)
         spans = _year_spans(parts)
         last_year_of = {span.part: year for year, year_spans in spans.items() for span in year_spans}
         if not spans:
@@ -291,7 +290,8 @@ def _year_buyers(db, source: sqlite3.Connection, year: int) -> None:
 
 
 def _write_national(path: Path, parts: list[Part], name: str, years: dict[int, str]) -> None:
-    """Every table beside the ledger: the first part's, with the others added."""
+    """Every table beside the ledger: the first part's, with the others added; the flags' links
+    name the database as served."""
     first, *later = parts
     db = _new_database(path, NATIONAL_TABLES, first.path)
     with db.conn:
@@ -299,19 +299,19 @@ def _write_national(path: Path, parts: list[Part], name: str, years: dict[int, s
         for table in NATIONAL_TABLES:
             _copy(db, table)
         if later:
-            start_merging(db.conn)
+            start_merging(db.conn, first)
     db.execute("DETACH DATABASE arbete")
-    if later:
-        for part in later:  # added by the tables' keys (kept), indexed after
-            db.execute("ATTACH DATABASE ? AS arbete", [str(part.path)])
-            with db.conn:
-                db.execute("BEGIN")
-                add_part(db.conn, part)
-            db.execute("DETACH DATABASE arbete")
-        for table in NATIONAL_TABLES:  # the references are found by them
+    for part in later:  # added by the tables' keys (kept), indexed after
+        db.execute("ATTACH DATABASE ? AS arbete", [str(part.path)])
+        with db.conn:
+            db.execute("BEGIN")
+            add_part(db.conn, part)
+        db.execute("DETACH DATABASE arbete")
+    if later or first.path.stem != name:
+        for table in NATIONAL_TABLES:  # the references and flags are found by them
             create_indexes(db, table)
         with db.conn:
             db.execute("BEGIN")
-            finish_merging(db.conn, name)
+            finish_merging(db.conn, name) if later else flags_of(db.conn, name)
     db.execute("INSERT OR REPLACE INTO databasinfo VALUES (?, ?)", [YEAR_DATABASES_KEY, json.dumps(years)])
     _finish(db, NATIONAL_TABLES)

@@ -167,7 +167,7 @@ class Summary:
     def added_from(self, table: str) -> str:
         """The statement that adds the totals of table (of this table's columns) to this table."""
         return (f"INSERT INTO main.{self.table} ({', '.join(self.columns)}) SELECT {', '.join(self.columns)} "
-                f"FROM {table} WHERE true ON CONFLICT DO UPDATE SET {self._updates()}")
+                f"FROM {table} WHERE true ORDER BY {', '.join(self.keys)} ON CONFLICT DO UPDATE SET {self._updates()}")
 
 
 def _compact(frame: pl.DataFrame) -> pl.DataFrame:
@@ -486,20 +486,28 @@ _REFRESH_SUPPLIERS = """INSERT INTO leverantorer (leverantor_id, leverantor, lev
         namnvarianter = excluded.namnvarianter, forsta_datum = excluded.forsta_datum,
         sista_datum = excluded.sista_datum, rader = excluded.rader, summa = excluded.summa"""
 
-# A supplier's first and last booking date: from the ledger, or as kept (a database without one).
-_SUPPLIER_DATES = {True: """(SELECT min(bokforingsdatum) FROM leverantorsreskontra WHERE leverantor_nyckel = t.id),
+@dataclass(frozen=True)
+class Facts:
+    """Where the references read what only the ledger holds: a supplier's first and last booking
+    date (of t.id), and a buyer's (:kopare) first day and the name and municipality of its latest
+    rows that have them (SELECT of the three)."""
+
+    supplier_dates: str
+    buyer: str
+
+
+def latest_row_with(column: str, ledger: str = "leverantorsreskontra", buyer: str = ":kopare") -> str:
+    """The id of the buyer's latest row that has column: by booking date, then the latest loaded."""
+    return (f"SELECT id FROM {ledger} WHERE kopare_id = {buyer} AND {column} <> '' "
+            "ORDER BY bokforingsdatum DESC, id DESC LIMIT 1")
+
+
+FROM_LEDGER = Facts(
+    """(SELECT min(bokforingsdatum) FROM leverantorsreskontra WHERE leverantor_nyckel = t.id),
         (SELECT max(bokforingsdatum) FROM leverantorsreskontra WHERE leverantor_nyckel = t.id)""",
-                   False: """(SELECT forsta_datum FROM leverantorer WHERE leverantor_id = t.id),
-        (SELECT sista_datum FROM leverantorer WHERE leverantor_id = t.id)"""}
-# A buyer's first day, and the name and municipality of its latest rows that have them: from the
-# ledger, or as kept while work databases were merged (scripts/national.py).
-_BUYER_FACTS = {True: """SELECT (SELECT min(bokforingsdatum) FROM leverantorsreskontra WHERE kopare_id = :kopare),
-            (SELECT kopare FROM leverantorsreskontra WHERE kopare_id = :kopare AND kopare <> ''
-             ORDER BY bokforingsdatum DESC LIMIT 1),
-            (SELECT kommun_id FROM leverantorsreskontra WHERE kopare_id = :kopare AND kommun_id <> ''
-             ORDER BY bokforingsdatum DESC LIMIT 1)""",
-                False: """SELECT (SELECT forsta_datum FROM kopare WHERE kopare_id = :kopare),
-            nullif(kopare, ''), nullif(kommun_id, '') FROM temp.kopare_namngiven WHERE kopare_id = :kopare"""}
+    f"""SELECT (SELECT min(bokforingsdatum) FROM leverantorsreskontra WHERE kopare_id = :kopare),
+        (SELECT kopare FROM leverantorsreskontra WHERE id = ({latest_row_with("kopare")})),
+        (SELECT kommun_id FROM leverantorsreskontra WHERE id = ({latest_row_with("kommun_id")}))""")
 
 _REFRESH_ACCOUNTS = """INSERT INTO konton (kopare_id, konto_nr, konto_text, rader, summa)
     SELECT kopare_id, konto_nr,
@@ -510,21 +518,22 @@ _REFRESH_ACCOUNTS = """INSERT INTO konton (kopare_id, konto_nr, konto_text, rade
     GROUP BY kopare_id, konto_nr"""
 
 
-def refresh_references(conn: sqlite3.Connection, buyers: set[str], suppliers: set[str], ledger: bool = True) -> None:
-    """Recompute buyers, suppliers and accounts for the given keys from the totals (ledger=False:
-    of a database without the ledger, whose dates and names were kept as its parts were merged)."""
+def refresh_references(conn: sqlite3.Connection, buyers: set[str], suppliers: set[str],
+                       facts: Facts = FROM_LEDGER) -> None:
+    """Recompute buyers, suppliers and accounts for the given keys from the totals, and what only
+    the ledger holds from facts (of a database without one: as kept, scripts/national.py)."""
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS touched_buyers (id TEXT PRIMARY KEY)")
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS touched_suppliers (id TEXT PRIMARY KEY)")
     conn.executemany("INSERT OR IGNORE INTO temp.touched_buyers VALUES (?)", [(b,) for b in buyers])
     conn.executemany("INSERT OR IGNORE INTO temp.touched_suppliers VALUES (?)", [(s,) for s in suppliers])
-    conn.execute(_REFRESH_SUPPLIERS.format(dates=_SUPPLIER_DATES[ledger]))
+    conn.execute(_REFRESH_SUPPLIERS.format(dates=facts.supplier_dates))
     conn.execute("DELETE FROM leverantorer WHERE coalesce(rader, 0) = 0 "
                  "AND leverantor_id IN (SELECT id FROM temp.touched_suppliers)")
     conn.execute("DELETE FROM konton WHERE kopare_id IN (SELECT id FROM temp.touched_buyers)")
     conn.execute(_REFRESH_ACCOUNTS)
     _refresh_buyer_years(conn)
     for buyer in buyers:
-        _refresh_buyer(conn, buyer, _BUYER_FACTS[ledger])
+        _refresh_buyer(conn, buyer, facts.buyer)
     conn.execute("DELETE FROM temp.touched_buyers")
     conn.execute("DELETE FROM temp.touched_suppliers")
 

@@ -3,17 +3,18 @@ the published files are those one database of the same files, loaded in the same
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
 import pytest
-from openup import shards
-from openup.build import split_by_size
+from openup import build, shards
+from openup.build import part_count, parts_folder, split_by_size
 from openup.schema import BUYERS, SOURCE_FILES
 from openup.shards import NATIONAL_TABLES, YEAR_TABLES
 
 from .conftest import run_openup
-from .files import BUYER, copy_with_planted_lines_shuffled, write_v11
+from .files import AGENCY_HEADER, BUYER, agency_rows, copy_with_planted_lines_shuffled, write_agency_file, write_v11
 
 # What differs between two loads of the same file: when it was loaded, and how long it took.
 _WHEN = {SOURCE_FILES.name: ("inlast", "sekunder"), "databasinfo": ("senast_inlast",)}
@@ -97,10 +98,11 @@ def test_a_file_two_parts_hold_is_refused_and_nothing_is_written(files, tmp_path
         assert not (tmp_path / "ut").exists() or not list((tmp_path / "ut").iterdir())
 
 
-@pytest.mark.parametrize("newer_first", [True, False], ids=["newer file first", "older file first"])
-def test_a_renamed_buyer_has_the_name_of_its_latest_rows_whichever_part_holds_them(tmp_path, newer_first):
+@pytest.mark.parametrize("newer_first, older_month", [(True, "2022-06"), (False, "2022-06"), (False, "2023-01")],
+                         ids=["newer file first", "older file first", "same days: the later file"])
+def test_a_renamed_buyer_has_the_name_of_its_latest_rows_whichever_part_holds_them(tmp_path, newer_first, older_month):
     older = tmp_path / "2022.csv"
-    older.write_text(write_v11(tmp_path / "x.csv", month="2022-06", seed=2).read_text("utf-8").replace(
+    older.write_text(write_v11(tmp_path / "x.csv", month=older_month, seed=2).read_text("utf-8").replace(
         BUYER[1], "Göteborgs kommun"), "utf-8")
     newer = write_v11(tmp_path / "2023.csv", month="2023-01")
     order = [newer, older] if newer_first else [older, newer]
@@ -112,7 +114,7 @@ def test_a_renamed_buyer_has_the_name_of_its_latest_rows_whichever_part_holds_th
     national, whole = tmp_path / "delar" / "openup.db", tmp_path / "hel" / "openup.db"
     assert table_rows(national, BUYERS) == table_rows(whole, BUYERS)
     with sqlite3.connect(national) as conn:
-        assert conn.execute("SELECT kopare, forsta_datum FROM kopare").fetchall() == [(BUYER[1], "2022-06-01")]
+        assert conn.execute("SELECT kopare, forsta_datum FROM kopare").fetchall() == [(BUYER[1], f"{older_month}-01")]
 
 
 def test_build_publishes_what_load_and_shard_publish(files, tmp_path):
@@ -155,22 +157,86 @@ def test_files_are_split_in_their_order_into_parts_of_about_equal_size(tmp_path,
     assert largest <= max(sum(sizes) * 1000 / len(groups) + max(sizes) * 1000, max(sizes) * 1000)
 
 
+def test_a_part_per_file_unless_the_files_are_small(tmp_path, monkeypatch):
+    files = []
+    for number in range(10):
+        files.append(tmp_path / f"{number}.csv")
+        files[-1].write_bytes(b"x" * 1000)
+    assert part_count(files, workers=2) == 2  # 10 kB in all: a part per worker
+    monkeypatch.setattr(build, "PART_BYTES", 3000)
+    assert part_count(files, workers=2) == 4  # none much under 3 kB
+    monkeypatch.setattr(build, "PART_BYTES", 500)
+    assert part_count(files, workers=2) == 10  # a part per file
+    assert part_count(files, workers=16) == 10
+
+
+def removed_but_open() -> list[str]:
+    """The databases this process holds open that are removed (their disk not yet freed)."""
+    held = []
+    for descriptor in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{descriptor}")
+        except OSError:  # the listing's own, closed meanwhile
+            continue
+        if target.endswith(".db (deleted)"):
+            held.append(target)
+    return held
+
+
 def test_a_builds_part_is_removed_once_its_years_are_written(tmp_path, monkeypatch):
-    """The rows are on disk twice only a year at a time: the part of 2021 is gone before 2022 is
-    written, and so on; the published files are complete."""
-    parts = []
-    for number, year in enumerate((2021, 2022, 2023)):
-        parts.append(tmp_path / f"del{number}.db")
-        load(parts[-1], [write_v11(tmp_path / f"{year}.csv", month=f"{year}-05", seed=number)])
-    present = {}
+    """The rows are on disk twice only a year at a time: the part of 2021 is gone, and no longer
+    held open, before 2022 is written, and so on; the published files are complete."""
+    files = [write_v11(tmp_path / f"{year}.csv", month=f"{year}-05", seed=year) for year in (2021, 2022, 2023)]
+    folder = parts_folder(tmp_path / "ut", "openup")
+    present, held = {}, {}
     write_year = shards._write_year
 
     def recorded(path, summaries, national, year, *args):
-        present[year] = [part.name for part in parts if part.exists()]
+        present[year] = sorted(part.name for part in folder.glob("del_*.db"))
+        held[year] = removed_but_open()
         return write_year(path, summaries, national, year, *args)
     monkeypatch.setattr(shards, "_write_year", recorded)
-    result = shards.write_shards(parts, tmp_path / "ut", "openup", own_parts=True)
-    assert present == {2021: ["del0.db", "del1.db", "del2.db"], 2022: ["del1.db", "del2.db"], 2023: ["del2.db"]}
-    assert not any(part.exists() for part in parts)
-    assert [p.name for p in result.written] == [f"openup_{y}{suffix}" for y in (2021, 2022, 2023)
-                                                for suffix in (".db", ".parquet")]
+    result = run_openup("build", "--out", tmp_path / "ut", "--workers", "3", *files)
+    assert result.exit_code == 0, result.output
+    assert present == {2021: ["del_00000.db", "del_00001.db", "del_00002.db"],
+                       2022: ["del_00001.db", "del_00002.db"], 2023: ["del_00002.db"]}
+    assert held == {2021: [], 2022: [], 2023: []}
+    assert sorted(p.name for p in (tmp_path / "ut").iterdir()) == sorted(
+        ["openup.db", *(f"openup_{y}{suffix}" for y in (2021, 2022, 2023) for suffix in (".db", ".parquet"))])
+
+
+def test_a_repeated_file_amid_a_part_is_left_out_as_one_load_leaves_it_out(files, tmp_path):
+    """The republished file among the second part's files: the part is loaded again without it,
+    so the ids after it are those one load gives."""
+    named = {p.name: p for p in files}
+    order = [named[n] for n in ("goteborg_2023-03.csv", "goteborg_2023-05.csv", "goteborg_2023-03_publicerad_igen.csv",
+                                "goteborg_2023-04.csv")]
+    load(tmp_path / "openup.db", order)
+    assert run_openup("shard", "--db", tmp_path / "openup.db", tmp_path / "hel").exit_code == 0
+    result = run_openup("build", "--out", tmp_path / "ut", "--workers", "2", *order)
+    assert result.exit_code == 0, result.output
+    assert ("goteborg_2023-03_publicerad_igen.csv: överhoppad, samma rader som redan inlästa goteborg_2023-03.csv"
+            in result.output)
+    assert_same_tables(published(tmp_path / "ut"), published(tmp_path / "hel"))
+
+
+def test_a_build_of_one_part_links_its_flags_to_the_published_name(files, whole, tmp_path):
+    result = run_openup("build", "--out", tmp_path / "ut", "--workers", "1", *files)
+    assert result.exit_code == 0, result.output
+    built = published(tmp_path / "ut")
+    with sqlite3.connect(built[0]) as conn:
+        links = [link for (link,) in conn.execute("SELECT rader_url FROM flaggor")]
+    assert links and all(link.startswith("/openup/leverantorsreskontra?") for link in links)
+    assert_same_tables(built, whole)
+
+
+def test_two_files_without_rows_are_not_the_same_file(tmp_path):
+    """Every row in another currency: each file is loaded, with no rows, its rejected lines kept."""
+    rows = agency_rows(BUYER)
+    paths = [write_agency_file(tmp_path / f"{n}.csv", AGENCY_HEADER, [[*r[:6], "EUR", *r[7:]] for r in rows[n::2]])
+             for n in range(2)]
+    result = run_openup("load", "--db", tmp_path / "openup.db", "--max-rejected", "1", *paths)
+    assert result.exit_code == 0, result.output
+    with sqlite3.connect(tmp_path / "openup.db") as conn:
+        assert conn.execute("SELECT filnamn, rader_inlasta, rader_avvisade FROM kallfiler ORDER BY id").fetchall() \
+            == [("0.csv", 0, 20), ("1.csv", 0, 20)]
