@@ -79,6 +79,45 @@ def run_measured(command: list[str]) -> tuple[float, float]:
     return seconds, usage.ru_maxrss / 1024
 
 
+def run_measured_tree(command: list[str], disk: Path, every: float = 0.2) -> tuple[float, float, float, float]:
+    """(seconds, peak RSS of its largest process, peak RSS of it and its descendants together,
+    in MiB, and the most of disk's file system it used beyond what was used before, in GiB;
+    sampled every `every` seconds) of one child process, which must succeed."""
+    os.sync()
+    started, used_before = time.perf_counter(), shutil.disk_usage(disk).used
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+    together = used = 0
+    while True:
+        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+        if pid:
+            break
+        together = max(together, _tree_rss(process.pid))
+        used = max(used, shutil.disk_usage(disk).used - used_before)
+        time.sleep(every)
+    seconds = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"failed: {' '.join(command)}")
+    return seconds, usage.ru_maxrss / 1024, together / 2**20, used / 2**30
+
+
+def _tree_rss(root: int) -> int:
+    """Bytes resident in root and every process below it (from /proc)."""
+    parents, resident = {}, {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile
+            continue
+        pid = int(stat.parent.name)
+        parents[pid], resident[pid] = int(fields[1]), int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+    tree, added = {root}, True
+    while added:
+        below = {pid for pid, parent in parents.items() if parent in tree} - tree
+        tree |= below
+        added = bool(below)
+    return sum(resident.get(pid, 0) for pid in tree)
+
+
 def run_sqlite3(db_path: Path, script: str) -> tuple[float, float]:
     """(seconds, peak RSS in MiB) of the sqlite3 command running script on db_path."""
     os.sync()

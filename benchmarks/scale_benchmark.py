@@ -31,11 +31,12 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from itertools import accumulate
 from pathlib import Path
 
 from instance_benchmark import percentile
-from load_benchmark import openup_command, openup_load, run_measured, sqlite_import
+from load_benchmark import openup_command, openup_load, run_measured, run_measured_tree, run_sqlite3
 from openup.archive import parquet_path
 from openup.columns import SPEC_COLUMNS
 from openup.sample import dot_amount
@@ -46,30 +47,46 @@ PAGE_GOAL_MS = 100
 BUYERS = 311  # 290 kommuner and 21 regioner, as many as Sweden has
 
 
-def write_scale_csv(path: Path, rows: int, seed: int, years: int = 2) -> None:
+def write_scale_csv(path: Path, rows: int, seed: int, years: int = 2, per_year: bool = False) -> list[Path]:
+    """The rows in path, or (per_year) in one file per booking year beside it, as a publisher
+    gives a year at a time: the files written, in order."""
+    with ExitStack() as files:
+        writers = {}
+
+        def writer_of(day: str):
+            key = day[:4] if per_year else ""
+            if key not in writers:
+                target = path.with_stem(f"{path.stem}_{key}") if key else path
+                writers[key] = (target, csv.writer(files.enter_context(target.open("w", newline="", encoding="utf-8")),
+                                                   delimiter=";", lineterminator="\n"))
+                writers[key][1].writerow(SPEC_COLUMNS)
+            return writers[key][1]
+        _write_rows(writer_of, rows, seed, years)
+        return sorted(target for target, _ in writers.values())
+
+
+def _write_rows(writer_of: Callable[[str], csv.writer], rows: int, seed: int, years: int) -> None:
     rng = random.Random(seed)
     suppliers = make_suppliers(rng, max(2_000, rows // 300))
     buyers = [(synthetic_municipality_orgnr(n), f"Kommun {n}", f"{n:04d}") for n in range(BUYERS)]
     weights = list(accumulate(1 / (rank + 1) ** 1.1 for rank in range(BUYERS)))  # a long tail
     units = [f"{n}00 - Nämnd {n}" for n in range(1, 15)]
     days = [f"{y}-{m:02d}-{d:02d}" for y in range(2024 - years, 2024) for m in range(1, 13) for d in range(1, 29)]
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle, delimiter=";", lineterminator="\n")
-        writer.writerow(SPEC_COLUMNS)
-        written, invoice = 0, 0
-        while written < rows:
-            buyer_id, buyer_name, kommun = rng.choices(buyers, cum_weights=weights)[0]
-            # Half the invoices from a few large suppliers, half from any: a long tail of thousands.
-            supplier = suppliers[int(rng.paretovariate(0.9)) % len(suppliers) if rng.random() < 0.5
-                                 else rng.randrange(len(suppliers))]
-            day, unit = rng.choice(days), rng.choice(units)
-            for _ in range(min(rng.randint(1, 5), rows - written)):
-                konto, text = rng.choice(ACCOUNTS)
-                ore = int(rng.lognormvariate(8.3, 1.5) * 100)
-                writer.writerow((buyer_id, buyer_name, invoice, supplier.name, supplier.id, konto, text, day,
-                                 unit, invoice + 10**6, dot_amount(ore), "", "", kommun, ""))
-                written += 1
-            invoice += 1
+    written, invoice = 0, 0
+    while written < rows:
+        buyer_id, buyer_name, kommun = rng.choices(buyers, cum_weights=weights)[0]
+        # Half the invoices from a few large suppliers, half from any: a long tail of thousands.
+        supplier = suppliers[int(rng.paretovariate(0.9)) % len(suppliers) if rng.random() < 0.5
+                             else rng.randrange(len(suppliers))]
+        day, unit = rng.choice(days), rng.choice(units)
+        writer = writer_of(day)
+        for _ in range(min(rng.randint(1, 5), rows - written)):
+            konto, text = rng.choice(ACCOUNTS)
+            ore = int(rng.lognormvariate(8.3, 1.5) * 100)
+            writer.writerow((buyer_id, buyer_name, invoice, supplier.name, supplier.id, konto, text, day,
+                             unit, invoice + 10**6, dot_amount(ore), "", "", kommun, ""))
+            written += 1
+        invoice += 1
 
 
 def page_types(database: Path, seed: int, ledgers: list[str]) -> dict[str, Callable[[], str]]:
@@ -134,26 +151,28 @@ def main() -> None:
     parser.add_argument("--years", type=int, default=2, help="booking years the rows spread over")
     parser.add_argument("--shard", action="store_true", help="serve the pages from year databases")
     parser.add_argument("--keep", type=Path, help="keep the database built, at this path")
+    parser.add_argument("--build", type=int, metavar="WORKERS",
+                        help="write a file per year and publish them with openup build --workers WORKERS")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        source = folder / f"leverantorsreskontra_{args.rows}.csv"
         started = time.perf_counter()
-        write_scale_csv(source, args.rows, args.seed, args.years)
-        print(f"{args.rows:,} rows written in {time.perf_counter() - started:.0f} s "
-              f"({source.stat().st_size / 2**20:,.0f} MiB)")
-        base_s, _ = sqlite_import(source, folder / "baseline.db")
+        sources = write_scale_csv(folder / f"leverantorsreskontra_{args.rows}.csv", args.rows, args.seed, args.years,
+                                  per_year=args.build is not None)
+        print(f"{args.rows:,} rows written in {time.perf_counter() - started:.0f} s, {len(sources)} files "
+              f"({sum(p.stat().st_size for p in sources) / 2**20:,.0f} MiB)")
+        base_s, _ = sqlite_import_all(sources, folder / "baseline.db")
         (folder / "baseline.db").unlink()
-        database = args.keep or folder / "openup.db"
-        ours_s, ours_mib = openup_load(source, database)
-        source.unlink()
-        with sqlite3.connect(database) as conn:
-            suppliers = conn.execute("SELECT count(*) FROM leverantorer").fetchone()[0]
-            invoices = conn.execute("SELECT count(*) FROM fakturor").fetchone()[0]
-        print(f"sqlite3 .import {base_s:.1f} s; openup load {ours_s:.1f} s: ratio {ours_s / base_s:.2f}; "
-              f"peak {ours_mib:.0f} MiB (goal <= 300); database {database.stat().st_size / 2**30:.2f} GiB; "
-              f"{suppliers:,} suppliers, {invoices:,} invoices")
-        served = shard(database, folder / "shards") if args.shard else [database]
+        if args.build is not None:
+            served = build(sources, folder / "shards", args.build, base_s)
+        else:
+            database = args.keep or folder / "openup.db"
+            ours_s, ours_mib = openup_load(sources[0], database)
+            sources[0].unlink()
+            print(f"sqlite3 .import {base_s:.1f} s; openup load {ours_s:.1f} s: ratio {ours_s / base_s:.2f}; "
+                  f"peak {ours_mib:.0f} MiB (goal <= 300); database {database.stat().st_size / 2**30:.2f} GiB; "
+                  f"{_counts(database)}")
+            served = shard(database, folder / "shards") if args.shard else [database]
         for path in served:
             inspect_file(path)
         print(f"{'page':<26} {'p50 ms':>8} {'p95 ms':>8} {'5xx':>4}  goal p95 <= {PAGE_GOAL_MS} ms")
@@ -162,14 +181,44 @@ def main() -> None:
             print(f"{label:<26} {p50:>8.0f} {p95:>8.0f} {failures:>4}{mark}")
 
 
+def sqlite_import_all(sources: list[Path], database: Path) -> tuple[float, float]:
+    """`sqlite3 .import` of every file, one after the other, into one table."""
+    return run_sqlite3(database, "\n".join([".mode csv", ".separator ;", *(
+        f".import {'--skip 1 ' if n else ''}{path} leverantorsreskontra" for n, path in enumerate(sources)), ""]))
+
+
+def _counts(database: Path) -> str:
+    with sqlite3.connect(database) as conn:
+        suppliers = conn.execute("SELECT count(*) FROM leverantorer").fetchone()[0]
+        invoices = conn.execute("SELECT count(*) FROM fakturor").fetchone()[0]
+    return f"{suppliers:,} suppliers, {invoices:,} invoices"
+
+
+def build(sources: list[Path], out: Path, workers: int, base_s: float) -> list[Path]:
+    """`openup build` of the files, measured: the peak of its largest process, and of all its
+    processes together (the loads run at once)."""
+    seconds, peak, together, disk = run_measured_tree(
+        [openup_command(), "build", "--out", str(out), "--workers", str(workers), *map(str, sources)], out.parent)
+    print(f"openup build, {workers} workers: {seconds:.1f} s, ratio {seconds / base_s:.2f} to .import "
+          f"({base_s:.1f} s); peak {peak:.0f} MiB per process, {together:.0f} MiB all processes together; "
+          f"disk {disk:.1f} GiB at most beyond the files")
+    return published(out, "openup")
+
+
 def shard(database: Path, out: Path) -> list[Path]:
-    """`openup shard` of database into out, measured: the national database, then the years."""
+    """`openup shard` of database into out, measured."""
     seconds, peak = run_measured([openup_command(), "shard", "--db", str(database), str(out)])
-    national, *years = [out / f"{database.stem}.db", *sorted(out.glob(f"{database.stem}_*.db"))]
+    print(f"openup shard {seconds:.1f} s, peak {peak:.0f} MiB")
+    return published(out, database.stem)
+
+
+def published(out: Path, name: str) -> list[Path]:
+    """The national database, then the years, their sizes printed."""
+    national, *years = [out / f"{name}.db", *sorted(out.glob(f"{name}_*.db"))]
     largest = max(years, key=lambda p: p.stat().st_size)
-    print(f"openup shard {seconds:.1f} s, peak {peak:.0f} MiB: national {national.stat().st_size / 2**30:.2f} GiB, "
-          f"{len(years)} years, largest {largest.name} {largest.stat().st_size / 2**30:.2f} GiB, "
-          f"all years {sum(p.stat().st_size for p in years) / 2**30:.2f} GiB, as Parquet "
+    print(f"national {national.stat().st_size / 2**30:.2f} GiB, {_counts(national)}; {len(years)} years, "
+          f"largest {largest.name} {largest.stat().st_size / 2**30:.2f} GiB, all years "
+          f"{sum(p.stat().st_size for p in years) / 2**30:.2f} GiB, as Parquet "
           f"{sum(parquet_path(p).stat().st_size for p in years) / 2**30:.2f} GiB")
     return [national, *years]
 
