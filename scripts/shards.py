@@ -155,11 +155,14 @@ class _Span:
     last: int
     rows: int
 
-    def moved(self) -> list[int]:
-        """The span as the ids of the national database give it."""
-        moved_by = self.part.moved_by
-        return [self.file_id + moved_by["files"], self.first + moved_by["rows"], self.last + moved_by["rows"],
-                self.rows]
+    @property
+    def national_file_id(self) -> int:
+        return self.file_id + self.part.moved_by["files"]
+
+    def as_published(self) -> list[int]:
+        """The span as the ids of the national database give it: file, first row, last row, rows."""
+        moved_rows = self.part.moved_by["rows"]
+        return [self.national_file_id, self.first + moved_rows, self.last + moved_rows, self.rows]
 
 
 def _year_spans(parts: list[Part]) -> dict[int, list[_Span]]:
@@ -182,13 +185,13 @@ def _content(summaries: sqlite3.Connection, year: int, spans: list[_Span]) -> st
     files = summaries.execute(f"SELECT id, sha256, inlast FROM kallfiler WHERE id IN ({_ids(spans)}) ORDER BY id")
     buyers = summaries.execute("SELECT kopare_id, kopare, typ, kommun_id, kalla, licens, latitud, longitud FROM kopare "
                                "WHERE kopare_id IN (SELECT kopare_id FROM kopare_manad WHERE ar = ?) ORDER BY 1", [year])
-    return json.dumps({"format": _FORMAT, "schema": SCHEMA_VERSION, "spans": [span.moved() for span in spans],
+    return json.dumps({"format": _FORMAT, "schema": SCHEMA_VERSION, "spans": [span.as_published() for span in spans],
                        "files": files.fetchall(), "buyers": buyers.fetchall()})
 
 
 def _ids(spans: list[_Span]) -> str:
     """The spans' files, by their ids in the national database."""
-    return ", ".join(str(span.moved()[0]) for span in spans)
+    return ", ".join(str(span.national_file_id) for span in spans)
 
 
 def _written_from(path: Path) -> str | None:
