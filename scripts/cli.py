@@ -270,15 +270,13 @@ def export(db_path: Path, out_dir: Path) -> None:
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Arbetsdatabasen; flera gånger för delar av samma instans, i den ordning filerna lästes in.")
 @click.option("--name", help="Den nationella databasens namn (som standard den första arbetsdatabasens).")
-@click.option("--workers", default=os.cpu_count() or 1, show_default="antal processorer", type=click.IntRange(1, 64),
-              help="Antal årsdatabaser som skrivs samtidigt.")
 @click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
-def shard(db_paths: tuple[Path, ...], name: str | None, workers: int, out_dir: Path) -> None:
+def shard(db_paths: tuple[Path, ...], name: str | None, out_dir: Path) -> None:
     """Dela databasen i en databas per bokföringsår (med årets rader också som Parquet) och en nationell med allt utom raderna."""
-    _write_shards(list(db_paths), out_dir, name, workers)
+    _write_shards(list(db_paths), out_dir, name)
 
 
-def _write_shards(works: list[Path], out_dir: Path, name: str | None, workers: int, own_parts: bool = False,
+def _write_shards(works: list[Path], out_dir: Path, name: str | None, own_parts: bool = False,
                   what: str | None = None) -> None:
     """openup shard of works (what is published, for the message of a failure: the works)."""
     from .shards import published_files, write_shards
@@ -290,7 +288,7 @@ def _write_shards(works: list[Path], out_dir: Path, name: str | None, workers: i
         for path in [*([] if own_parts else works), *published_files(works, out_dir, name or works[0].stem)]:
             held.enter_context(locks.loading(path))
         try:
-            result = write_shards(works, out_dir, name, own_parts, workers)
+            result = write_shards(works, out_dir, name, own_parts)
         except (ValueError, sqlite3.Error, OSError) as error:
             raise click.ClickException(f"{what or ', '.join(map(str, works))} delades inte ({error}); "
                                        "inga publicerade filer ändrades") from None
@@ -305,7 +303,7 @@ def _write_shards(works: list[Path], out_dir: Path, name: str | None, workers: i
               help="Mappen att publicera i: den nationella databasen, årsdatabaserna och Parquet-filerna.")
 @click.option("--name", default="openup", show_default=True, help="Den nationella databasens namn.")
 @click.option("--workers", default=os.cpu_count() or 1, show_default="antal processorer", type=click.IntRange(1, 64),
-              help="Antal inläsningar som körs samtidigt, var och en av en del av filerna (och årsdatabaser som skrivs samtidigt).")
+              help="Antal inläsningar som körs samtidigt, var och en av en del av filerna.")
 @_load_options
 @_FILES
 def build(out_dir: Path, name: str, workers: int, source, license_, max_rejected: float, buyer, buyer_name,
@@ -331,7 +329,7 @@ def build(out_dir: Path, name: str, workers: int, source, license_, max_rejected
             raise click.ClickException("alla filer lästes inte in (se ovan): inga publicerade filer ändrades")
         for repeated in loaded.skipped:
             click.echo(str(repeated))
-        _write_shards(loaded.parts, out_dir, name, workers, own_parts=True, what=f"{len(files)} filer")
+        _write_shards(loaded.parts, out_dir, name, own_parts=True, what=f"{len(files)} filer")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

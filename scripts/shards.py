@@ -16,8 +16,6 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-import threading
-from concurrent.futures import ThreadPoolExecutor, as_completed, wait
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,14 +49,13 @@ class ShardResult:
     removed: list[Path] = field(default_factory=list)
 
 
-def write_shards(works: list[Path], out: Path, name: str | None = None, own_parts: bool = False,
-                 workers: int = 1) -> ShardResult:
+def write_shards(works: list[Path], out: Path, name: str | None = None, own_parts: bool = False) -> ShardResult:
     """The national database out/<name>.db and out/<name>_<year>.db for every booking year of the
     work databases, parts of one instance in the order their files were loaded (scripts/national.py).
     The name is by default the first work database's: the flags' links stay true. Every file is
     written before any is renamed into place: a failure leaves none changed. With own_parts (a
     build's), each part is removed once its years are written, so that the rows are on disk twice
-    only a year at a time. The years are written by as many threads as workers."""
+    only a year at a time."""
     out.mkdir(parents=True, exist_ok=True)
     name = name or works[0].stem
     national = out / f"{name}.db"
@@ -71,56 +68,37 @@ def write_shards(works: list[Path], out: Path, name: str | None = None, own_part
     try:
         parts = parts_of(works)
         spans = _year_spans(parts)
+        last_year_of = {span.part: year for year, year_spans in spans.items() for span in year_spans}
         if not spans:
             raise ValueError(f"{', '.join(map(str, works))} har inga rader i reskontran: inget att dela")
         years = {year: out / f"{name}_{year}.db" for year in spans}
         written.append(_written(national, _write_national, parts, name, {y: p.stem for y, p in years.items()}))
         national_file = written[0][0]
-        with closing(sqlite3.connect(f"file:{national_file}?mode=ro", uri=True)) as summaries:
-            contents = {year: _content(summaries, year, spans[year]) for year in years}
-        to_write = {}  # year: what its database is written from, or None to keep it (its Parquet file is missing)
-        for year, path in years.items():
-            if _written_from(path) != contents[year]:
-                to_write[year] = contents[year]
-            else:
-                result.kept.append(path)
-                if parquet_path(path).exists():
-                    result.kept.append(parquet_path(path))
+        summaries = sqlite3.connect(f"file:{national_file}?mode=ro", uri=True)
+        try:
+            for year, path in years.items():
+                content = _content(summaries, year, spans[year])
+                year_file = path  # the year's database as it will be: the published one, or its new copy
+                if _written_from(path) == content:
+                    result.kept.append(path)
                 else:
-                    to_write[year] = None
-        years_of = {part: {year for year, year_spans in spans.items() if any(s.part is part for s in year_spans)}
-                    for part in parts if own_parts}
-        done, removing = set(years) - set(to_write), threading.Lock()
-
-        def written_year(year: int | None) -> list[tuple[Path, Path]]:
-            """The year's files written, then each part whose years are all written removed,
-            before the thread takes the next year (None: the years kept)."""
-            pairs = [] if year is None else _year_files(years[year], national_file, year, spans[year], to_write[year])
-            with removing:
-                done.add(year)
-                for part in [part for part, its_years in years_of.items() if its_years <= done]:
+                    year_file, _ = _written(path, _write_year, summaries, national_file, year, spans[year], content)
+                    written.append((year_file, path))
+                archive = parquet_path(path)
+                if year_file != path or not archive.exists():
+                    written.append(_written(archive, write_ledger_parquet, year_file))
+                else:
+                    result.kept.append(archive)
+                for part in [part for part, last in last_year_of.items() if own_parts and last == year]:
                     part.path.unlink()
-                    del years_of[part]
-            return pairs
-        written_year(None)
-        with ThreadPoolExecutor(workers) as pool:  # SQLite and Polars work outside Python's lock
-            tasks = [pool.submit(written_year, year) for year in to_write]
-            try:
-                for task in as_completed(tasks):
-                    written += task.result()
-            except BaseException:
-                for task in tasks:
-                    task.cancel()
-                wait(tasks)
-                written += [pair for task in tasks if task.done() and not task.cancelled() and not task.exception()
-                            for pair in task.result()]
-                raise
+        finally:
+            summaries.close()
     except BaseException:
         for temporary, _ in written:
             temporary.unlink(missing_ok=True)
         raise
     before = _published_years(national)
-    for temporary, path in [*sorted(written[1:], key=lambda pair: pair[1]), written[0]]:  # the national last: it names the years
+    for temporary, path in [*written[1:], written[0]]:  # the national database last: it names the years
         temporary.replace(path)
         path.with_suffix(".inspect.json").unlink(missing_ok=True)  # of the file replaced
         if path != national:
@@ -132,24 +110,6 @@ def write_shards(works: list[Path], out: Path, name: str | None = None, own_part
                 result.removed.append(removed)
         stale.with_suffix(".inspect.json").unlink(missing_ok=True)
     return result
-
-
-def _year_files(path: Path, national: Path, year: int, spans: list[_Span], content: str | None) -> list[tuple[Path, Path]]:
-    """The year's database, written from content (or kept, for None), and its Parquet file, each
-    beside its final name: the (temporary, final) pairs written. Run in a thread of its own."""
-    written = []
-    try:
-        year_file = path
-        if content is not None:
-            with closing(sqlite3.connect(f"file:{national}?mode=ro", uri=True)) as summaries:
-                written.append(_written(path, _write_year, summaries, national, year, spans, content))
-            year_file = written[0][0]
-        written.append(_written(parquet_path(path), write_ledger_parquet, year_file))
-        return written
-    except BaseException:
-        for temporary, _ in written:
-            temporary.unlink(missing_ok=True)
-        raise
 
 
 def read_year_databases(conn: sqlite3.Connection) -> dict[int, str]:

@@ -196,8 +196,7 @@ def test_a_builds_part_is_removed_once_its_years_are_written(tmp_path, monkeypat
         held[year] = removed_but_open()
         return write_year(path, summaries, national, year, *args)
     monkeypatch.setattr(shards, "_write_year", recorded)
-    monkeypatch.setattr(build, "PART_BYTES", 1)  # a part per file, though small; one year at a time
-    result = run_openup("build", "--out", tmp_path / "ut", "--workers", "1", *files)
+    result = run_openup("build", "--out", tmp_path / "ut", "--workers", "3", *files)
     assert result.exit_code == 0, result.output
     assert present == {2021: ["del_00000.db", "del_00001.db", "del_00002.db"],
                        2022: ["del_00001.db", "del_00002.db"], 2023: ["del_00002.db"]}
