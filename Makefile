@@ -34,8 +34,10 @@ bench: install
 	$(BIN)/python benchmarks/load_benchmark.py --rows 1000000 --scale-rows 10000000
 
 ROWS ?= 10000000
+YEARS ?= 10
+WORKERS ?= 2
 bench-scale: install
-	cd benchmarks && ../$(BIN)/python scale_benchmark.py --rows $(ROWS)
+	cd benchmarks && ../$(BIN)/python scale_benchmark.py --rows $(ROWS) --years $(YEARS) --build $(WORKERS)
 
 schema-doc: install
 	$(BIN)/openup schema-doc > docs/schema.md
