@@ -19,7 +19,7 @@ from .database import schema_version_problem
 from .flags import every_flag, write_flags
 from .loader import same_rows_loaded_as
 from .schema import BUYERS, INVOICES, LEDGER, REJECTED, SOURCE_FILE_BUYERS, SOURCE_FILES, SUPPLIERS, Table
-from .summaries import SUMMARIES, Facts, latest_row_with, refresh_references
+from .summaries import LATEST_ROW_ORDER, SUMMARIES, Facts, latest_row_with, refresh_references
 
 # The ids a part numbers from 1, by the table that holds them.
 _NUMBERED = {"rows": LEDGER, "files": SOURCE_FILES, "rejected": REJECTED, "invoices": INVOICES}
@@ -139,19 +139,21 @@ def _same_rows(conn: sqlite3.Connection, works: list[Path], candidates: set[int]
 def start_merging(conn: sqlite3.Connection, first: Part) -> None:
     """Once the first part's tables are copied (it still attached as arbete): its buyers' latest
     rows with a name and a municipality, kept while the later parts are added."""
-    conn.execute("CREATE TEMP TABLE kopare_senast (kopare_id TEXT, falt TEXT, datum TEXT, id INTEGER, varde TEXT, "
-                 "PRIMARY KEY (kopare_id, falt))")
+    conn.execute("CREATE TEMP TABLE kopare_senast (kopare_id TEXT, falt TEXT, bokforingsdatum TEXT, "
+                 "nettobelopp REAL, id INTEGER, varde TEXT, PRIMARY KEY (kopare_id, falt))")
     _keep_latest(conn, first)
 
 
 def _keep_latest(conn: sqlite3.Connection, part: Part) -> None:
     for column in _LATEST_COLUMNS:
         conn.execute(f"""INSERT INTO temp.kopare_senast
-            SELECT r.kopare_id, '{column}', r.bokforingsdatum, r.id + {part.moved_by["rows"]}, r.{column}
+            SELECT r.kopare_id, '{column}', r.bokforingsdatum, r.nettobelopp, r.id + {part.moved_by["rows"]},
+                r.{column}
             FROM arbete.kopare k JOIN arbete.leverantorsreskontra r
                 ON r.id = ({latest_row_with(column, "arbete.leverantorsreskontra", "k.kopare_id")})
-            WHERE true ON CONFLICT DO UPDATE SET datum = excluded.datum, id = excluded.id, varde = excluded.varde
-            WHERE (excluded.datum, excluded.id) > (datum, id)""")
+            WHERE true ON CONFLICT DO UPDATE SET bokforingsdatum = excluded.bokforingsdatum,
+                nettobelopp = excluded.nettobelopp, id = excluded.id, varde = excluded.varde
+            WHERE ({", ".join(f"excluded.{c}" for c in LATEST_ROW_ORDER)}) > ({", ".join(LATEST_ROW_ORDER)})""")
 
 
 def add_part(conn: sqlite3.Connection, part: Part) -> None:

@@ -99,7 +99,7 @@ def test_a_file_two_parts_hold_is_refused_and_nothing_is_written(files, tmp_path
 
 
 @pytest.mark.parametrize("newer_first, older_month", [(True, "2022-06"), (False, "2022-06"), (False, "2023-01")],
-                         ids=["newer file first", "older file first", "same days: the later file"])
+                         ids=["newer file first", "older file first", "same days"])
 def test_a_renamed_buyer_has_the_name_of_its_latest_rows_whichever_part_holds_them(tmp_path, newer_first, older_month):
     older = tmp_path / "2022.csv"
     older.write_text(write_v11(tmp_path / "x.csv", month=older_month, seed=2).read_text("utf-8").replace(
