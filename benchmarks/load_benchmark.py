@@ -79,25 +79,30 @@ def run_measured(command: list[str]) -> tuple[float, float]:
     return seconds, usage.ru_maxrss / 1024
 
 
-def run_measured_tree(command: list[str], disk: Path, every: float = 0.2) -> tuple[float, float, float, float]:
+def run_measured_tree(command: list[str], disk: Path, every: float = 0.2,
+                      watch: Path | None = None) -> tuple[float, float, float, float, dict[str, float]]:
     """(seconds, peak RSS of its largest process, peak RSS of it and its descendants together,
-    in MiB, and the most of disk's file system it used beyond what was used before, in GiB;
-    sampled every `every` seconds) of one child process, which must succeed."""
+    in MiB, the most of disk's file system it used beyond what was used before, in GiB, and when
+    each file under watch was first seen, in seconds from the start; sampled every `every`
+    seconds) of one child process, which must succeed."""
     os.sync()
     started, used_before = time.perf_counter(), shutil.disk_usage(disk).used
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
     together = used = 0
+    first_seen: dict[str, float] = {}
     while True:
         pid, status, usage = os.wait4(process.pid, os.WNOHANG)
         if pid:
             break
         together = max(together, _tree_rss(process.pid))
         used = max(used, shutil.disk_usage(disk).used - used_before)
+        for path in watch.rglob("*") if watch and watch.exists() else ():
+            first_seen.setdefault(path.name, time.perf_counter() - started)
         time.sleep(every)
     seconds = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"failed: {' '.join(command)}")
-    return seconds, usage.ru_maxrss / 1024, together / 2**20, used / 2**30
+    return seconds, usage.ru_maxrss / 1024, together / 2**20, used / 2**30, first_seen
 
 
 def _tree_rss(root: int) -> int:

@@ -153,12 +153,14 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="keep the database built, at this path")
     parser.add_argument("--build", type=int, metavar="WORKERS",
                         help="write a file per year and publish them with openup build --workers WORKERS")
+    parser.add_argument("--files-in", type=Path, help="write the generated files in this folder rather than beside "
+                        "the databases (another disk, or a RAM disk, when one disk cannot hold both)")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryDirectory(dir=args.files_in) as files_in:
         folder = Path(tmp)
         started = time.perf_counter()
-        sources = write_scale_csv(folder / f"leverantorsreskontra_{args.rows}.csv", args.rows, args.seed, args.years,
-                                  per_year=args.build is not None)
+        sources = write_scale_csv(Path(files_in) / f"leverantorsreskontra_{args.rows}.csv", args.rows, args.seed,
+                                  args.years, per_year=args.build is not None)
         print(f"{args.rows:,} rows written in {time.perf_counter() - started:.0f} s, {len(sources)} files "
               f"({sum(p.stat().st_size for p in sources) / 2**20:,.0f} MiB)")
         base_s, _ = sqlite_import_all(sources, folder / "baseline.db")
@@ -196,13 +198,27 @@ def _counts(database: Path) -> str:
 
 def build(sources: list[Path], out: Path, workers: int, base_s: float) -> list[Path]:
     """`openup build` of the files, measured: the peak of its largest process, and of all its
-    processes together (the loads run at once)."""
-    seconds, peak, together, disk = run_measured_tree(
-        [openup_command(), "build", "--out", str(out), "--workers", str(workers), *map(str, sources)], out.parent)
+    processes together (the loads run at once), and its phases as the files it writes appear."""
+    seconds, peak, together, disk, first_seen = run_measured_tree(
+        [openup_command(), "build", "--out", str(out), "--workers", str(workers), *map(str, sources)], out.parent,
+        watch=out)
     print(f"openup build, {workers} workers: {seconds:.1f} s, ratio {seconds / base_s:.2f} to .import "
           f"({base_s:.1f} s); peak {peak:.0f} MiB per process, {together:.0f} MiB all processes together; "
           f"disk {disk:.1f} GiB at most beyond the files")
+    print(_phases(first_seen, seconds))
     return published(out, "openup")
+
+
+def _phases(first_seen: dict[str, float], seconds: float) -> str:
+    """The build's phases, from when its files were first seen: the loads until the national
+    database is begun, then the national database until the first year's is begun, then the years."""
+    national = first_seen.get(".openup.db.tmp")
+    years = sorted(at for name, at in first_seen.items() if name.startswith(".openup_") and name.endswith(".db.tmp"))
+    if national is None or not years:
+        return "phases: not seen (the build was faster than the sampling)"
+    each = [later - earlier for earlier, later in zip(years, [*years[1:], seconds])]
+    return (f"phases: loads {national:.0f} s, national database {years[0] - national:.0f} s, {len(years)} years "
+            f"{seconds - years[0]:.0f} s (each with its Parquet file: {min(each):.0f} to {max(each):.0f} s)")
 
 
 def shard(database: Path, out: Path) -> list[Path]:
