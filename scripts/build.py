@@ -15,15 +15,14 @@ from __future__ import annotations
 
 import math
 import shutil
-import subprocess
 import sys
-import time
 from bisect import bisect_right
 from dataclasses import dataclass
 from itertools import accumulate
 from pathlib import Path
 
 from .national import Repeated, repeated_files
+from .processes import run_all
 
 
 PART_BYTES = 64 << 20  # of files, about half a million rows of the specification's CSV
@@ -88,25 +87,8 @@ def load_in_parts(files: list[Path], folder: Path, load_options: list[str], work
 
 def _load(parts: list[tuple[Path, list[Path]]], load_options: list[str], workers: int) -> tuple[list[str], bool]:
     """Each group of files loaded into its database, workers at a time, stopping at the first
-    load that fails: each process's output (kept beside its database), and whether all loaded."""
-    outputs, running, pending = [""] * len(parts), {}, list(enumerate(parts))
-    try:
-        while pending or running:
-            while pending and len(running) < workers:
-                index, (database, group) = pending.pop(0)
-                with database.with_suffix(".log").open("w") as output:  # a pipe that fills would stop it
-                    running[index] = subprocess.Popen(
-                        [sys.executable, "-m", "openup", "load", "--db", str(database), *load_options,
-                         *map(str, group)], stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
-            done = [index for index, process in running.items() if process.poll() is not None]
-            for index in done:
-                outputs[index] = parts[index][0].with_suffix(".log").read_text("utf-8")
-                if running.pop(index).returncode != 0:
-                    return outputs, False
-            if not done:
-                time.sleep(0.1)
-        return outputs, True
-    finally:
-        for process in running.values():  # stopped, or another failed: each load rolls back
-            process.terminate()
-            process.wait()
+    load that fails (each rolls back): each load's output (kept beside its database), and
+    whether all loaded."""
+    outputs, failed = run_all([([sys.executable, "-m", "openup", "load", "--db", str(database), *load_options,
+                                 *map(str, group)], database.with_suffix(".log")) for database, group in parts], workers)
+    return outputs, failed is None

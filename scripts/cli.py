@@ -31,6 +31,11 @@ _FILES = click.argument("files", nargs=-1, required=True,
                         type=click.Path(exists=True, dir_okay=False, path_type=Path))
 
 
+def _workers_option(help_: str):
+    return click.option("--workers", default=os.cpu_count() or 1, show_default="antal processorer",
+                        type=click.IntRange(1, 64), help=help_)
+
+
 def _buyer(ctx, param, value: str | None) -> str | None:
     if value is None:
         return None
@@ -270,17 +275,20 @@ def export(db_path: Path, out_dir: Path) -> None:
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Arbetsdatabasen; flera gånger för delar av samma instans, i den ordning filerna lästes in.")
 @click.option("--name", help="Den nationella databasens namn (som standard den första arbetsdatabasens).")
+@_workers_option("Antal årsdatabaser som skrivs samtidigt, var och en av en egen process.")
 @click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
-def shard(db_paths: tuple[Path, ...], name: str | None, out_dir: Path) -> None:
+def shard(db_paths: tuple[Path, ...], name: str | None, workers: int, out_dir: Path) -> None:
     """Dela databasen i en databas per bokföringsår (med årets rader också som Parquet) och en nationell med allt utom raderna."""
-    _write_shards(list(db_paths), out_dir, name)
+    _write_shards(list(db_paths), out_dir, name, workers)
 
 
-def _write_shards(works: list[Path], out_dir: Path, name: str | None, own_parts: bool = False,
+def _write_shards(works: list[Path], out_dir: Path, name: str | None, workers: int, own_parts: bool = False,
                   what: str | None = None) -> None:
     """openup shard of works (what is published, for the message of a failure: the works)."""
     from .shards import published_files, write_shards
 
+    if threading.current_thread() is threading.main_thread():  # the year processes are stopped, nothing published
+        signal.signal(signal.SIGTERM, _stopped)
     # No load changes the rows while they are copied, and no server reads the files replaced. A
     # build's own parts are not locked: a lock holds the file open, and each is removed (its disk
     # freed) once its years are written.
@@ -288,7 +296,7 @@ def _write_shards(works: list[Path], out_dir: Path, name: str | None, own_parts:
         for path in [*([] if own_parts else works), *published_files(works, out_dir, name or works[0].stem)]:
             held.enter_context(locks.loading(path))
         try:
-            result = write_shards(works, out_dir, name, own_parts)
+            result = write_shards(works, out_dir, name, own_parts, workers)
         except (ValueError, sqlite3.Error, OSError) as error:
             raise click.ClickException(f"{what or ', '.join(map(str, works))} delades inte ({error}); "
                                        "inga publicerade filer ändrades") from None
@@ -302,8 +310,7 @@ def _write_shards(works: list[Path], out_dir: Path, name: str | None, own_parts:
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Mappen att publicera i: den nationella databasen, årsdatabaserna och Parquet-filerna.")
 @click.option("--name", default="openup", show_default=True, help="Den nationella databasens namn.")
-@click.option("--workers", default=os.cpu_count() or 1, show_default="antal processorer", type=click.IntRange(1, 64),
-              help="Antal inläsningar som körs samtidigt, var och en av en del av filerna.")
+@_workers_option("Antal inläsningar, och sedan årsdatabaser, som körs samtidigt, var och en i en egen process.")
 @_load_options
 @_FILES
 def build(out_dir: Path, name: str, workers: int, source, license_, max_rejected: float, buyer, buyer_name,
@@ -329,7 +336,7 @@ def build(out_dir: Path, name: str, workers: int, source, license_, max_rejected
             raise click.ClickException("alla filer lästes inte in (se ovan): inga publicerade filer ändrades")
         for repeated in loaded.skipped:
             click.echo(str(repeated))
-        _write_shards(loaded.parts, out_dir, name, own_parts=True, what=f"{len(files)} filer")
+        _write_shards(loaded.parts, out_dir, name, workers, own_parts=True, what=f"{len(files)} filer")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -341,8 +348,7 @@ def build(out_dir: Path, name: str, workers: int, source, license_, max_rejected
 @click.option("--port", default=8001, show_default=True, type=int, envvar="PORT")
 @click.option("--exports", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Mapp från `openup export` att publicera under /exporter/.")
-@click.option("--workers", default=os.cpu_count() or 1, show_default="antal processorer", type=click.IntRange(1, 64),
-              help="Antal serverprocesser.")
+@_workers_option("Antal serverprocesser.")
 def serve(databases: tuple[Path, ...], host: str, port: int, exports: Path | None, workers: int) -> None:
     """Publicera databaserna med Datasette, så som instansen är konfigurerad (read-only)."""
     import uvicorn

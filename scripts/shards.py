@@ -15,7 +15,11 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
+import shutil
 import sqlite3
+import sys
+from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +28,7 @@ from .archive import parquet_path, write_ledger_parquet
 from .database import connect, create_indexes, create_tables, drop_indexes, enable_fts, index_name
 from .national import Part, add_part, finish_merging, flags_of, parts_of, start_merging
 from .periods import FIRST_COVERED_DAY, LAST_COVERED_DAY, period_bounds
+from .processes import run_all
 from .schema import (BUILD_INFO, BUYER_ACCOUNT_MONTH, BUYER_UNIT_MONTH, BUYERS, DIRECT_AWARD_LIMITS, LEDGER,
                      SCHEMA_VERSION,
                      SOURCE_FILES, TABLES_BESIDE_LEDGER, Table)
@@ -49,56 +54,56 @@ class ShardResult:
     removed: list[Path] = field(default_factory=list)
 
 
-def write_shards(works: list[Path], out: Path, name: str | None = None, own_parts: bool = False) -> ShardResult:
+def write_shards(works: list[Path], out: Path, name: str | None = None, own_parts: bool = False,
+                 workers: int = 1) -> ShardResult:
     """The national database out/<name>.db and out/<name>_<year>.db for every booking year of the
     work databases, parts of one instance in the order their files were loaded (scripts/national.py).
-    The name is by default the first work database's: the flags' links stay true. Every file is
-    written before any is renamed into place: a failure leaves none changed. With own_parts (a
-    build's), each part is removed once its years are written, so that the rows are on disk twice
-    only a year at a time."""
+    The name is by default the first work database's: the flags' links stay true. The years are
+    written by workers processes at once (in this one with 1). Every file is written before any
+    is renamed into place: a failure leaves none changed. With own_parts (a build's), each part is
+    removed once its years are written, so that the rows are on disk twice only a few years at a
+    time."""
     out.mkdir(parents=True, exist_ok=True)
     name = name or works[0].stem
     national = out / f"{name}.db"
     for work in works:
         if national.resolve() == work.resolve():
             raise ValueError(f"{out}: välj en annan mapp än arbetsdatabasens, {work.name} skulle skrivas över")
-    for leftover in out.glob(f".{name}*.tmp"):  # of a run that was killed
-        leftover.unlink()
+    _remove_temporaries(out, name)  # of a run that was killed
     result, written = ShardResult(national), []
     try:
         parts = parts_of(works)
         spans = _year_spans(parts)
-        last_year_of = {span.part: year for year, year_spans in spans.items() for span in year_spans}
         if not spans:
             raise ValueError(f"{', '.join(map(str, works))} har inga rader i reskontran: inget att dela")
         years = {year: out / f"{name}_{year}.db" for year in spans}
         written.append(_written(national, _write_national, parts, name, {y: p.stem for y, p in years.items()}))
-        national_file = written[0][0]
-        summaries = sqlite3.connect(f"file:{national_file}?mode=ro", uri=True)
-        try:
-            for year, path in years.items():
-                content = _content(summaries, year, spans[year])
-                year_file = path  # the year's database as it will be: the published one, or its new copy
-                if _written_from(path) == content:
-                    result.kept.append(path)
-                else:
-                    year_file, _ = _written(path, _write_year, summaries, national_file, year, spans[year], content)
-                    written.append((year_file, path))
-                archive = parquet_path(path)
-                if year_file != path or not archive.exists():
-                    written.append(_written(archive, write_ledger_parquet, year_file))
-                else:
-                    result.kept.append(archive)
-                for part in [part for part, last in last_year_of.items() if own_parts and last == year]:
-                    part.path.unlink()
-        finally:
-            summaries.close()
+        years_left: dict[Part, set[int]] = {}
+        for year, year_spans in spans.items():
+            for span in year_spans:
+                years_left.setdefault(span.part, set()).add(year)
+
+        def year_written(task: YearTask) -> None:
+            written.extend(task.temporaries())
+            for part, left in years_left.items():
+                if task.year in left:
+                    left.remove(task.year)
+                    if not left and own_parts:
+                        part.path.unlink()
+        tasks = _year_tasks(written[0][0], years, spans)
+        for task in tasks:
+            result.kept.extend(task.kept())
+            if not task.temporaries():
+                year_written(task)
+        _write_years([task for task in tasks if task.temporaries()], workers, year_written, out / f".{name}_ar")
     except BaseException:
         for temporary, _ in written:
             temporary.unlink(missing_ok=True)
+        _remove_temporaries(out, name)  # of a year's process stopped midway
         raise
     before = _published_years(national)
-    for temporary, path in [*written[1:], written[0]]:  # the national database last: it names the years
+    years_written = sorted(written[1:], key=lambda pair: pair[1])  # as each was done: in year order
+    for temporary, path in [*years_written, written[0]]:  # the national database last: it names the years
         temporary.replace(path)
         path.with_suffix(".inspect.json").unlink(missing_ok=True)  # of the file replaced
         if path != national:
@@ -205,9 +210,21 @@ def _written_from(path: Path) -> str | None:
     return row[0] if row else None
 
 
+def _temporary(path: Path) -> Path:
+    """Where path is written before it is renamed into place."""
+    return path.with_name(f".{path.name}.tmp")
+
+
+def _remove_temporaries(out: Path, name: str) -> None:
+    """The files a run writes before renaming them into place, and its year processes' orders."""
+    for temporary in [_temporary(out / f"{name}.db"), *out.glob(f".{name}_[0-9][0-9][0-9][0-9].*.tmp")]:
+        temporary.unlink(missing_ok=True)
+    shutil.rmtree(out / f".{name}_ar", ignore_errors=True)
+
+
 def _written(path: Path, write, *args) -> tuple[Path, Path]:
     """write(temporary, *args) to a file beside path, synced to disk: (temporary, path)."""
-    temporary = path.with_name(f".{path.name}.tmp")
+    temporary = _temporary(path)
     temporary.unlink(missing_ok=True)
     try:
         write(temporary, *args)
@@ -217,6 +234,74 @@ def _written(path: Path, write, *args) -> tuple[Path, Path]:
         temporary.unlink(missing_ok=True)
         raise
     return temporary, path
+
+
+@dataclass(frozen=True)
+class YearTask:
+    """A year's files to write: its database, unless the published one holds these rows already,
+    and its Parquet file, unless kept with it."""
+
+    year: int
+    path: Path  # the published database
+    national: Path  # the national database it takes its figures from, as written
+    spans: list[_Span]
+    content: str
+    database_kept: bool
+    archive_kept: bool
+
+    def kept(self) -> list[Path]:
+        return [path for path, kept in ((self.path, self.database_kept), (parquet_path(self.path), self.archive_kept))
+                if kept]
+
+    def temporaries(self) -> list[tuple[Path, Path]]:
+        """(temporary, published) for each file written."""
+        return [(_temporary(path), path) for path, kept in (
+            (self.path, self.database_kept), (parquet_path(self.path), self.archive_kept)) if not kept]
+
+    def write(self) -> None:
+        """The files, beside their published names (in this process, or in one of its own)."""
+        year_file = self.path
+        if not self.database_kept:
+            with closing(sqlite3.connect(f"file:{self.national}?mode=ro", uri=True)) as summaries:
+                year_file, _ = _written(self.path, _write_year, summaries, self.national, self.year, self.spans,
+                                        self.content)
+        if not self.archive_kept:
+            _written(parquet_path(self.path), write_ledger_parquet, year_file)
+
+
+def _year_tasks(national: Path, years: dict[int, Path], spans: dict[int, list[_Span]]) -> list[YearTask]:
+    with closing(sqlite3.connect(f"file:{national}?mode=ro", uri=True)) as summaries:
+        tasks = []
+        for year, path in years.items():
+            content = _content(summaries, year, spans[year])
+            kept = _written_from(path) == content
+            tasks.append(YearTask(year, path, national, spans[year], content, kept, kept and parquet_path(path).exists()))
+    return tasks
+
+
+def _write_years(tasks: list[YearTask], workers: int, done: Callable[[YearTask], None], orders: Path) -> None:
+    """Each task written, by workers processes at once (in this one with 1), done(task) called as
+    each is: a year's database is mostly SQLite's and Polars' work, which one process does on
+    about one core (threads were slower: the Parquet batches are made under Python's lock)."""
+    if min(workers, len(tasks)) <= 1:
+        for task in tasks:
+            task.write()
+            done(task)
+        return
+    shutil.rmtree(orders, ignore_errors=True)
+    orders.mkdir()
+    try:
+        commands = []
+        for task in tasks:
+            order = orders / f"{task.year}.pickle"
+            order.write_bytes(pickle.dumps(task))
+            commands.append(([sys.executable, "-m", "openup.year_writer", str(order)], order.with_suffix(".log")))
+        outputs, failed = run_all(commands, workers, lambda index: done(tasks[index]))
+    finally:
+        shutil.rmtree(orders, ignore_errors=True)
+    if failed is not None:
+        last_line = (outputs[failed].strip().splitlines() or ["avbruten"])[-1]
+        raise ValueError(f"{tasks[failed].path.name} skrevs inte ({last_line})")
 
 
 def _new_database(path: Path, tables: tuple[Table, ...], work: Path):

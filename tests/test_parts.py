@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import sys
 from pathlib import Path
 
 import pytest
@@ -57,10 +58,11 @@ def files(sample_dir, tmp_path_factory) -> list[Path]:
 
 @pytest.fixture(scope="module")
 def whole(files, tmp_path_factory) -> list[Path]:
-    """The files loaded into one work database, then split."""
+    """The files loaded into one work database, then split, the years written in this process
+    (elsewhere by processes of their own)."""
     folder = tmp_path_factory.mktemp("whole")
     load(folder / "openup.db", files)
-    assert run_openup("shard", "--db", folder / "openup.db", folder / "ut").exit_code == 0
+    assert run_openup("shard", "--db", folder / "openup.db", "--workers", "1", folder / "ut").exit_code == 0
     return published(folder / "ut")
 
 
@@ -78,7 +80,8 @@ def test_parts_give_the_files_one_database_gives(files, whole, tmp_path, bounds)
     summaries added up, buyers' and suppliers' first and last days and names, the invoices'
     medians and every flag computed again over the whole."""
     parts = split_into_parts(files, tmp_path, bounds)
-    result = run_openup("shard", *(a for part in parts for a in ("--db", part)), "--name", "openup", tmp_path / "ut")
+    result = run_openup("shard", *(a for part in parts for a in ("--db", part)), "--name", "openup",
+                        "--workers", "2", tmp_path / "ut")
     assert result.exit_code == 0, result.output
     assert_same_tables(published(tmp_path / "ut"), whole)
 
@@ -184,8 +187,8 @@ def removed_but_open() -> list[str]:
 
 
 def test_a_builds_part_is_removed_once_its_years_are_written(tmp_path, monkeypatch):
-    """The rows are on disk twice only a year at a time: the part of 2021 is gone, and no longer
-    held open, before 2022 is written, and so on; the published files are complete."""
+    """With one worker the rows are on disk twice only a year at a time: the part of 2021 is gone,
+    and no longer held open, before 2022 is written, and so on; the published files are complete."""
     files = [write_v11(tmp_path / f"{year}.csv", month=f"{year}-05", seed=year) for year in (2021, 2022, 2023)]
     folder = parts_folder(tmp_path / "ut", "openup")
     present, held = {}, {}
@@ -196,13 +199,62 @@ def test_a_builds_part_is_removed_once_its_years_are_written(tmp_path, monkeypat
         held[year] = removed_but_open()
         return write_year(path, summaries, national, year, *args)
     monkeypatch.setattr(shards, "_write_year", recorded)
-    result = run_openup("build", "--out", tmp_path / "ut", "--workers", "3", *files)
+    monkeypatch.setattr(build, "PART_BYTES", 1)  # a part per file
+    result = run_openup("build", "--out", tmp_path / "ut", "--workers", "1", *files)
     assert result.exit_code == 0, result.output
     assert present == {2021: ["del_00000.db", "del_00001.db", "del_00002.db"],
                        2022: ["del_00001.db", "del_00002.db"], 2023: ["del_00002.db"]}
     assert held == {2021: [], 2022: [], 2023: []}
     assert sorted(p.name for p in (tmp_path / "ut").iterdir()) == sorted(
         ["openup.db", *(f"openup_{y}{suffix}" for y in (2021, 2022, 2023) for suffix in (".db", ".parquet"))])
+
+
+def python_that(tmp_path: Path, monkeypatch, script: str) -> None:
+    """The Python that openup starts its processes with, in front of which script runs (sh; $3
+    is the order of a year's process, its first argument)."""
+    wrapper = tmp_path / "python"
+    wrapper.write_text(f"#!/bin/sh\n{script}\nexec {sys.executable} \"$@\"\n", "utf-8")
+    wrapper.chmod(0o755)
+    monkeypatch.setattr(sys, "executable", str(wrapper))
+
+
+def test_with_two_year_processes_a_part_is_removed_before_another_year_begins(tmp_path, monkeypatch):
+    """Two years are written at once, each by a process of its own: the third begins once one of
+    them is done, and that one's part is removed by then; the published files are those that one
+    process writes from one part."""
+    files = [write_v11(tmp_path / f"{year}.csv", month=f"{year}-05", seed=year) for year in (2021, 2022, 2023)]
+    folder, seen = parts_folder(tmp_path / "ut", "openup"), tmp_path / "seen"
+    seen.mkdir()
+    monkeypatch.setattr(build, "PART_BYTES", 1)  # a part per file
+    python_that(tmp_path, monkeypatch, f'case "$3" in *.pickle) ls {folder} | grep "\\.db$" > {seen}/$(basename "$3");; esac')
+    result = run_openup("build", "--out", tmp_path / "ut", "--workers", "2", *files)
+    assert result.exit_code == 0, result.output
+    present = {order.stem: order.read_text().split() for order in seen.iterdir()}
+    assert present["2021"] == present["2022"] == ["del_00000.db", "del_00001.db", "del_00002.db"]
+    assert "del_00002.db" in present["2023"] and len(present["2023"]) < 3  # one or both before it done
+    monkeypatch.undo()  # one part, its years written in this process
+    assert run_openup("build", "--out", tmp_path / "en", "--workers", "1", *files).exit_code == 0
+    assert_same_tables(published(tmp_path / "ut"), published(tmp_path / "en"))
+    assert sorted(p.name for p in (tmp_path / "ut").iterdir()) == sorted(p.name for p in (tmp_path / "en").iterdir())
+
+
+def test_a_year_process_that_fails_leaves_the_published_files_as_they_were(tmp_path, monkeypatch):
+    """The process of 2022 fails (as on a full disk) while 2021's is still at work: that process
+    is stopped, nothing is renamed into place, and none of its files is left behind."""
+    files = [write_v11(tmp_path / f"{year}.csv", month=f"{year}-05", seed=year) for year in (2021, 2022, 2023)]
+    out = tmp_path / "ut"
+    assert run_openup("build", "--out", out, "--workers", "2", *files[:2]).exit_code == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    python_that(tmp_path, monkeypatch, f"""case "$3" in
+        *2021.pickle) {sys.executable} "$@"; sleep 10; exit 0;;
+        *2022.pickle) until [ -e {out}/.openup_2021.parquet.tmp ]; do sleep 0.1; done
+                      echo "database or disk is full"; exit 1;;
+    esac""")  # 2021's files are written, its process not yet done, when 2022's fails
+    result = run_openup("build", "--out", out, "--workers", "2", *files)
+    assert result.exit_code == 1
+    assert "openup_2022.db skrevs inte (database or disk is full)" in result.output
+    assert "inga publicerade filer ändrades" in result.output
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 
 def test_a_repeated_file_amid_a_part_is_left_out_as_one_load_leaves_it_out(files, tmp_path):
