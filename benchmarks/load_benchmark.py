@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from openup.columns import SPEC_COLUMNS
@@ -79,22 +80,34 @@ def run_measured(command: list[str]) -> tuple[float, float]:
     return seconds, usage.ru_maxrss / 1024
 
 
-def run_measured_tree(command: list[str], disk: Path, every: float = 0.2,
-                      watch: Path | None = None) -> tuple[float, float, float, float, dict[str, float]]:
-    """(seconds, peak RSS of its largest process, peak RSS of it and its descendants together,
-    in MiB, the most of disk's file system it used beyond what was used before, in GiB, and when
-    each file under watch was first seen, in seconds from the start; sampled every `every`
-    seconds) of one child process, which must succeed."""
+@dataclass
+class TreeMeasure:
+    """One child process and its descendants, measured as they ran."""
+
+    seconds: float
+    peak_mib: float  # of its largest process
+    together_mib: float  # of them all at once
+    disk_gib: float  # the most of the file system used beyond what was used before
+    peak_by_role: dict[str, float]  # MiB, by what each process was (its command's first words)
+    first_seen: dict[str, float]  # seconds from the start at which each file under watch appeared
+
+
+def run_measured_tree(command: list[str], disk: Path, every: float = 0.2, watch: Path | None = None) -> TreeMeasure:
+    """command's process and its descendants, sampled every `every` seconds; it must succeed."""
     os.sync()
     started, used_before = time.perf_counter(), shutil.disk_usage(disk).used
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
     together = used = 0
+    by_role: dict[str, int] = {}
     first_seen: dict[str, float] = {}
     while True:
         pid, status, usage = os.wait4(process.pid, os.WNOHANG)
         if pid:
             break
-        together = max(together, _tree_rss(process.pid))
+        resident = _tree_rss(process.pid)
+        together = max(together, sum(resident.values()))
+        for role, rss in resident.items():
+            by_role[role] = max(by_role.get(role, 0), rss)
         used = max(used, shutil.disk_usage(disk).used - used_before)
         for path in watch.rglob("*") if watch and watch.exists() else ():
             first_seen.setdefault(path.name, time.perf_counter() - started)
@@ -102,11 +115,12 @@ def run_measured_tree(command: list[str], disk: Path, every: float = 0.2,
     seconds = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"failed: {' '.join(command)}")
-    return seconds, usage.ru_maxrss / 1024, together / 2**20, used / 2**30, first_seen
+    return TreeMeasure(seconds, usage.ru_maxrss / 1024, together / 2**20, used / 2**30,
+                       {role: rss / 2**20 for role, rss in by_role.items()}, first_seen)
 
 
-def _tree_rss(root: int) -> int:
-    """Bytes resident in root and every process below it (from /proc)."""
+def _tree_rss(root: int) -> dict[str, int]:
+    """Bytes resident in root and every process below it (from /proc), the largest of each role."""
     parents, resident = {}, {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -120,7 +134,23 @@ def _tree_rss(root: int) -> int:
         below = {pid for pid, parent in parents.items() if parent in tree} - tree
         tree |= below
         added = bool(below)
-    return sum(resident.get(pid, 0) for pid in tree)
+    by_role: dict[str, int] = {}
+    for pid in tree:
+        role = _role(pid)
+        if role:
+            by_role[role] = max(by_role.get(role, 0), resident.get(pid, 0))
+    return by_role
+
+
+def _role(pid: int) -> str | None:
+    """What a process is: 'openup load', 'openup build', 'openup.year_writer', ... (from its
+    command; None once it has ended)."""
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
+    except OSError:
+        return None
+    words = [Path(arg).name for arg in argv[1:] if arg and not arg.startswith("-")]
+    return " ".join(words[:2]) if words[:1] == ["openup"] else next(iter(words), None)
 
 
 def run_sqlite3(db_path: Path, script: str) -> tuple[float, float]:

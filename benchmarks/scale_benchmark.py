@@ -199,13 +199,15 @@ def _counts(database: Path) -> str:
 def build(sources: list[Path], out: Path, workers: int, base_s: float) -> list[Path]:
     """`openup build` of the files, measured: the peak of its largest process, and of all its
     processes together (the loads run at once), and its phases as the files it writes appear."""
-    seconds, peak, together, disk, first_seen = run_measured_tree(
+    measured = run_measured_tree(
         [openup_command(), "build", "--out", str(out), "--workers", str(workers), *map(str, sources)], out.parent,
         watch=out)
-    print(f"openup build, {workers} workers: {seconds:.1f} s, ratio {seconds / base_s:.2f} to .import "
-          f"({base_s:.1f} s); peak {peak:.0f} MiB per process, {together:.0f} MiB all processes together; "
-          f"disk {disk:.1f} GiB at most beyond the files")
-    print(_phases(first_seen, seconds))
+    print(f"openup build, {workers} workers: {measured.seconds:.1f} s, ratio {measured.seconds / base_s:.2f} to "
+          f".import ({base_s:.1f} s); peak {measured.peak_mib:.0f} MiB per process, {measured.together_mib:.0f} MiB "
+          f"all processes together; disk {measured.disk_gib:.1f} GiB at most beyond the files")
+    print("peak per process by role: " + ", ".join(f"{role} {mib:.0f} MiB" for role, mib in sorted(
+        measured.peak_by_role.items(), key=lambda item: -item[1])))
+    print(_phases(measured.first_seen, measured.seconds))
     return published(out, "openup")
 
 
@@ -216,9 +218,8 @@ def _phases(first_seen: dict[str, float], seconds: float) -> str:
     years = sorted(at for name, at in first_seen.items() if name.startswith(".openup_") and name.endswith(".db.tmp"))
     if national is None or not years:
         return "phases: not seen (the build was faster than the sampling)"
-    each = [later - earlier for earlier, later in zip(years, [*years[1:], seconds])]
     return (f"phases: loads {national:.0f} s, national database {years[0] - national:.0f} s, {len(years)} years "
-            f"{seconds - years[0]:.0f} s (each with its Parquet file: {min(each):.0f} to {max(each):.0f} s)")
+            f"with their Parquet files {seconds - years[0]:.0f} s")
 
 
 def shard(database: Path, out: Path) -> list[Path]:
