@@ -150,7 +150,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=18)
     parser.add_argument("--years", type=int, default=2, help="booking years the rows spread over")
     parser.add_argument("--shard", action="store_true", help="serve the pages from year databases")
-    parser.add_argument("--keep", type=Path, help="keep the database built, at this path")
+    parser.add_argument("--keep", type=Path, help="keep the database built at this path (with --build, the folder "
+                        "of the files published)")
     parser.add_argument("--build", type=int, metavar="WORKERS",
                         help="write a file per year and publish them with openup build --workers WORKERS")
     parser.add_argument("--files-in", type=Path, help="write the generated files in this folder rather than beside "
@@ -166,7 +167,7 @@ def main() -> None:
         base_s, _ = sqlite_import_all(sources, folder / "baseline.db")
         (folder / "baseline.db").unlink()
         if args.build is not None:
-            served = build(sources, folder / "shards", args.build, base_s)
+            served = build(sources, args.keep or folder / "shards", args.build, base_s)
         else:
             database = args.keep or folder / "openup.db"
             ours_s, ours_mib = openup_load(sources[0], database)
