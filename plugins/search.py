@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from bisect import bisect_right
+from itertools import accumulate
 from urllib.parse import urlencode
 
 from datasette import hookimpl
@@ -47,11 +49,34 @@ _SEARCHED = {
 }
 
 
-async def _folded_texts(database) -> dict[str, list[tuple[str, str]]]:
-    """Per kind, (folded text, value) for every distinct text: the same until the next load.
-    Folded in the SQL thread, so that the first search after a load does not hold up the others."""
-    def fold(conn) -> dict[str, list[tuple[str, str]]]:
-        return {kind: [(sokform(text), value) for value, text in conn.execute(sql) if value is not None]
+class _FoldedTexts:
+    """A kind's distinct texts, folded and joined one to a line, with the value of each line: a
+    search is then str.find over one string, a line at a time only where the query is (at
+    300,000 suppliers a test of each text took 15 ms for a rare query)."""
+
+    def __init__(self, pairs: list[tuple[str, str]]):
+        self.values = [value for _, value in pairs]
+        self.starts = list(accumulate((len(text) + 1 for text, _ in pairs[:-1]), initial=0))
+        self.lines = "\n".join(text for text, _ in pairs)  # a folded text has no line break
+
+    def matching(self, needle: str) -> list[str]:
+        """The values of the texts that contain needle (folded, on one line; every text contains
+        the empty needle)."""
+        if not needle:
+            return list(self.values)
+        found, at = [], self.lines.find(needle)
+        while at >= 0:
+            line = bisect_right(self.starts, at) - 1
+            found.append(self.values[line])
+            at = self.lines.find(needle, self.starts[line + 1]) if line + 1 < len(self.starts) else -1
+        return found
+
+
+async def _folded_texts(database) -> dict[str, _FoldedTexts]:
+    """Per kind, every distinct text folded: the same until the next load. Folded in the SQL
+    thread, so that the first search after a load does not hold up the others."""
+    def fold(conn) -> dict[str, _FoldedTexts]:
+        return {kind: _FoldedTexts([(sokform(text), value) for value, text in conn.execute(sql) if value is not None])
                 for kind, sql in _SEARCHED.items()}
     return await once_per_version(database, "sokformer", lambda: database.execute_fn(fold))
 
@@ -77,7 +102,7 @@ async def search(database, query: str) -> tuple[list[dict], bool]:
 
     async def matching(kind: str, sql: str) -> list[dict]:
         nonlocal truncated
-        found = sorted({value for text, value in folded[kind] if needle in text})
+        found = sorted(set(folded[kind].matching(needle)))
         rows = await query_rows(database, sql, {**params, "matching": json.dumps(found)})
         truncated = truncated or len(rows) >= _MOST
         return rows
@@ -114,11 +139,13 @@ async def search(database, query: str) -> tuple[list[dict], bool]:
         hits.append({"typ": "betalning", "namn": f"{row['konto_nr']} {row['konto_text']}", "id": row["konto_nr"],
                      "kopare_id": row["kopare_id"], "kopare": row["kopare"], "falt": "konto",
                      "summa": row["summa"], "rader": row["rader"], "url": rows_behind, "rader_url": rows_behind})
+    # Departments buyer by buyer (CROSS JOIN keeps that order), each looked up in its key (kopare_id,
+    # forvaltning, manad): rather than a test of every row, 31 ms at ten years of 311 buyers.
     for row in await matching("forvaltningar", """SELECT f.kopare_id, k.kopare, f.forvaltning, round(sum(f.summa), 2) AS summa,
                 sum(f.rader) AS rader
-            FROM kopare_forvaltning_manad f JOIN kopare k ON k.kopare_id = f.kopare_id
-            WHERE f.forvaltning IN (SELECT value FROM json_each(:matching)) GROUP BY f.kopare_id, f.forvaltning
-            ORDER BY summa DESC LIMIT :most"""):
+            FROM kopare k CROSS JOIN kopare_forvaltning_manad f ON f.kopare_id = k.kopare_id
+                AND f.forvaltning IN (SELECT value FROM json_each(:matching))
+            GROUP BY f.kopare_id, f.forvaltning ORDER BY summa DESC LIMIT :most"""):
         rows_behind = ledger + urlencode({"kopare_id": row["kopare_id"], "forvaltning": row["forvaltning"]})
         hits.append({"typ": "betalning", "namn": row["forvaltning"], "id": None, "kopare_id": row["kopare_id"],
                      "kopare": row["kopare"], "falt": "forvaltning", "summa": row["summa"], "rader": row["rader"],
@@ -137,10 +164,10 @@ async def search_view(datasette, request):
         if database is None:
             raise NotFound("ingen databas med leverantörsreskontra")
         hits, truncated = await search(database, query)
-        for hit in hits:
+        page = page_of(datasette, request, page_window(datasette, request), hits)
+        for hit in page["rows"]:  # those shown: up to 2,500 hits took 15 ms
             hit["url"], hit["rader_url"] = (datasette.absolute_url(request, hit[k]) for k in ("url", "rader_url"))
-        data.update(page_of(datasette, request, page_window(datasette, request), hits), antal=len(hits),
-                    avkortat=truncated, per_slag=_MOST)
+        data.update(page, antal=len(hits), avkortat=truncated, per_slag=_MOST)
     return await render_page(datasette, request, data, "sok.html")
 
 

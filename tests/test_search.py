@@ -80,3 +80,13 @@ def test_a_query_of_punctuation_alone_matches_every_name_as_before(instance):
     hits = found(instance, "--")  # folded to nothing, which every folded name contains
     assert {"leverantor", "kopare", "betalning"} <= {h["typ"] for h in hits}
     assert {h["namn"] for h in hits} >= {h["namn"] for h in found(instance, "bjorkbygg")}
+
+
+def test_a_query_is_found_within_one_name_never_across_two():
+    """The folded names are searched as one string, a name to a line: a query that the end of
+    one name and the start of the next would make is no hit."""
+    from openup_plugins.search import _FoldedTexts, sokform
+
+    names = _FoldedTexts([(sokform(name), value) for value, name in [(1, "Björkbygg AB"), (2, "Ekbygg AB"), (3, "")]])
+    assert names.matching("ab ekbygg") == [] and names.matching("ab") == [1, 2] and names.matching("bygg ab") == [1, 2]
+    assert names.matching("") == [1, 2, 3]
