@@ -171,11 +171,13 @@ def main() -> None:
         else:
             database = args.keep or folder / "openup.db"
             ours_s, ours_mib = openup_load(sources[0], database)
-            sources[0].unlink()
+            sources[0].unlink()  # the disk for the shards
             print(f"sqlite3 .import {base_s:.1f} s; openup load {ours_s:.1f} s: ratio {ours_s / base_s:.2f}; "
                   f"peak {ours_mib:.0f} MiB (goal <= 300); database {database.stat().st_size / 2**30:.2f} GiB; "
                   f"{_counts(database)}")
             served = shard(database, folder / "shards") if args.shard else [database]
+        for source in sources:  # a server has the databases, not the files, to cache
+            source.unlink(missing_ok=True)
         for path in served:
             inspect_file(path)
         print(f"{'page':<26} {'p50 ms':>8} {'p95 ms':>8} {'5xx':>4}  goal p95 <= {PAGE_GOAL_MS} ms")
