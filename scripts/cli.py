@@ -104,8 +104,7 @@ def load(db_path: Path, replace: bool, source, license_, max_rejected: float, bu
     """Läs in leverantörsreskontror (CSV, XLSX, JSON) i databasen, en transaktion per fil."""
     profiles = _profiles(profile)
     options = LoadOptions(buyer, buyer_name, period, profile, source, license_, replace, max_rejected)
-    if threading.current_thread() is threading.main_thread():  # as Ctrl-C: the transaction rolled back
-        signal.signal(signal.SIGTERM, _stopped)
+    _stop_on_sigterm()  # as Ctrl-C: the transaction rolled back
     existed = db_path.exists()
     results = []
     try:
@@ -126,6 +125,13 @@ def load(db_path: Path, replace: bool, source, license_, max_rejected: float, bu
     for result in results:
         click.echo(_summary_line(result), err=result.status == REFUSED)
     sys.exit(1 if any(r.status == REFUSED for r in results) else 0)
+
+
+def _stop_on_sigterm() -> None:
+    """SIGTERM stops the command as Ctrl-C does, through its cleanup (in the main thread only,
+    where Python runs signal handlers; a test's runner may call it from another)."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _stopped)
 
 
 def _stopped(signum, frame) -> None:
@@ -287,8 +293,7 @@ def _write_shards(works: list[Path], out_dir: Path, name: str | None, workers: i
     """openup shard of works (what is published, for the message of a failure: the works)."""
     from .shards import published_files, write_shards
 
-    if threading.current_thread() is threading.main_thread():  # the year processes are stopped, nothing published
-        signal.signal(signal.SIGTERM, _stopped)
+    _stop_on_sigterm()  # the year processes are stopped, nothing published
     # No load changes the rows while they are copied, and no server reads the files replaced. A
     # build's own parts are not locked: a lock holds the file open, and each is removed (its disk
     # freed) once its years are written.
@@ -322,8 +327,7 @@ def build(out_dir: Path, name: str, workers: int, source, license_, max_rejected
     options = [*(f"--{flag}={value}" for flag, value in (
         ("source", source), ("license", license_), ("buyer", buyer), ("buyer-name", buyer_name),
         ("period", period), ("profile", profile)) if value is not None), f"--max-rejected={max_rejected}"]
-    if threading.current_thread() is threading.main_thread():  # the loads are stopped, each rolled back
-        signal.signal(signal.SIGTERM, _stopped)
+    _stop_on_sigterm()  # the loads are stopped, each rolled back
     folder = parts_folder(out_dir, name)
     try:
         try:

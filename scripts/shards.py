@@ -250,13 +250,15 @@ class YearTask:
     archive_kept: bool
 
     def kept(self) -> list[Path]:
-        return [path for path, kept in ((self.path, self.database_kept), (parquet_path(self.path), self.archive_kept))
-                if kept]
+        return [path for path, kept in self._files() if kept]
 
     def temporaries(self) -> list[tuple[Path, Path]]:
         """(temporary, published) for each file written."""
-        return [(_temporary(path), path) for path, kept in (
-            (self.path, self.database_kept), (parquet_path(self.path), self.archive_kept)) if not kept]
+        return [(_temporary(path), path) for path, kept in self._files() if not kept]
+
+    def _files(self) -> tuple[tuple[Path, bool], ...]:
+        """Each published file, and whether it is kept."""
+        return (self.path, self.database_kept), (parquet_path(self.path), self.archive_kept)
 
     def write(self) -> None:
         """The files, beside their published names (in this process, or in one of its own)."""
@@ -288,8 +290,7 @@ def _write_years(tasks: list[YearTask], workers: int, done: Callable[[YearTask],
             task.write()
             done(task)
         return
-    shutil.rmtree(orders, ignore_errors=True)
-    orders.mkdir()
+    orders.mkdir()  # a killed run's are gone (_remove_temporaries)
     try:
         commands = []
         for task in tasks:
