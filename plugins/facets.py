@@ -1,12 +1,12 @@
-"""Facets on the whole ledger read from the summaries built at load.
+"""Facets on the whole ledger, or on one buyer's, read from the summaries built at load.
 
 Datasette counts a column facet with a GROUP BY over the rows a table page shows: over a whole
 ledger of ten million rows that takes a second, longer than the facet time limit, so the
-ledger's default facet (per buyer) would time out on its unfiltered page. The rows per buyer of
-the whole ledger are in kopare already, and those per account, unit and supplier in the
-summaries of each. Datasette's column facet is kept for everything else (a filtered ledger,
-other columns, other tables): this one takes its place and answers only those facets from the
-summaries.
+ledger's default facet (per buyer) would time out on its unfiltered page; over the largest
+buyer's rows of a national year, a quarter of a second. The rows per buyer are in kopare
+already, and those per account, unit and supplier in the summaries of each (per buyer, but for
+the suppliers). Datasette's column facet is kept for everything else (other filters, other
+columns, other tables): this one takes its place and answers only those facets from the summaries.
 """
 
 from __future__ import annotations
@@ -16,17 +16,15 @@ from datasette.database import QueryInterrupted
 from datasette.facets import ColumnFacet
 from datasette.utils import path_with_added_args, path_with_removed_args
 
-from .ledger import LEDGER, whole_table
+from .ledger import LEDGER, one_buyer, whole_table
 
-# Ledger column -> the summary table, and the count of the whole ledger's rows per value from it.
-WHOLE_LEDGER_COUNTS = {
-    "kopare_id": ("kopare", "SELECT kopare_id AS value, rader AS count FROM kopare WHERE rader > 0"),
-    "konto_nr": ("kopare_konto_manad", "SELECT konto_nr AS value, sum(rader) AS count FROM kopare_konto_manad "
-                 "WHERE konto_nr IS NOT NULL GROUP BY konto_nr"),
-    "forvaltning": ("kopare_forvaltning_manad", "SELECT forvaltning AS value, sum(rader) AS count "
-                    "FROM kopare_forvaltning_manad WHERE forvaltning IS NOT NULL GROUP BY forvaltning"),
-    "leverantor_nyckel": ("leverantor_konto", "SELECT leverantor_nyckel AS value, sum(rader) AS count "
-                          "FROM leverantor_konto WHERE leverantor_nyckel IS NOT NULL GROUP BY leverantor_nyckel"),
+# Ledger column -> the summary table that holds the ledger's rows per value (rader), and whether it
+# holds them per buyer too (kopare_id), so that one buyer's page is answered from it as well.
+SUMMARY_COUNTS = {
+    "kopare_id": ("kopare", True),
+    "konto_nr": ("kopare_konto_manad", True),
+    "forvaltning": ("kopare_forvaltning_manad", True),
+    "leverantor_nyckel": ("leverantor_konto", False),
 }
 
 
@@ -34,13 +32,32 @@ def _column(config: dict) -> str:
     return config.get("column") or config["simple"]
 
 
+def summary_count_sql(column: str, per_buyer: bool) -> str:
+    """The rows per value of column, as Datasette's facet counts them (nulls left out), of the
+    whole ledger or (per_buyer) of the buyer :p0's rows."""
+    table = SUMMARY_COUNTS[column][0]
+    buyer = " AND kopare_id = :p0" if per_buyer else ""
+    return (f"SELECT {column} AS value, sum(rader) AS count FROM {table} WHERE {column} IS NOT NULL{buyer} "
+            f"GROUP BY {column} HAVING count > 0")
+
+
 class LedgerColumnFacet(ColumnFacet):
     summaries_served: frozenset = frozenset()  # this database's summary tables (set before the facets run)
 
+    def _per_buyer(self) -> bool | None:
+        """Whether the page shows one buyer's rows (True) or the whole ledger (False); None for any
+        other page, whose facets Datasette counts."""
+        if self.table != LEDGER:
+            return None
+        if not self.params and whole_table(self.sql):
+            return False
+        return True if one_buyer(self.sql, self.params) is not None else None
+
     def _from_summary(self, config: dict) -> bool:
-        column = _column(config)
-        return (self.table == LEDGER and not self.params and whole_table(self.sql) and column in WHOLE_LEDGER_COUNTS
-                and WHOLE_LEDGER_COUNTS[column][0] in self.summaries_served)
+        column, per_buyer = _column(config), self._per_buyer()
+        return (per_buyer is not None and column in SUMMARY_COUNTS
+                and SUMMARY_COUNTS[column][0] in self.summaries_served
+                and (SUMMARY_COUNTS[column][1] or not per_buyer))
 
     def get_configs(self):
         return [c for c in super().get_configs() if not self._from_summary(c["config"])]
@@ -54,7 +71,7 @@ class LedgerColumnFacet(ColumnFacet):
         # A ledger exported per buyer (openup export) has no summary, a year's database (openup
         # shard) some: Datasette counts the rows of the others.
         tables = await self.ds.get_database(self.database).table_names()
-        self.summaries_served = frozenset(table for table, _ in WHOLE_LEDGER_COUNTS.values() if table in tables)
+        self.summaries_served = frozenset(table for table, _ in SUMMARY_COUNTS.values() if table in tables)
         results, timed_out = await super().facet_results()
         summarised = []
         for config in super().get_configs():
@@ -69,24 +86,27 @@ class LedgerColumnFacet(ColumnFacet):
         column = _column(source_and_config["config"])
         size = self.get_facet_size()
         rows = (await self.ds.execute(
-            self.database, f"{WHOLE_LEDGER_COUNTS[column][1]} ORDER BY count DESC, value LIMIT {size + 1}",
-            custom_time_limit=self.ds.setting("facet_time_limit_ms"),
+            self.database, f"{summary_count_sql(column, self._per_buyer())} ORDER BY count DESC, value "
+                           f"LIMIT {size + 1}",
+            self.params, custom_time_limit=self.ds.setting("facet_time_limit_ms"),
         )).rows
         labels = await self.ds.expand_foreign_keys(self.database, self.table, column,
                                                     [row["value"] for row in rows[:size]])
+        filtered = self.get_querystring_pairs()
+        results = []
+        for row in rows[:size]:
+            selected = (column, str(row["value"])) in filtered  # as Datasette's: the filter's own value
+            toggle = (path_with_removed_args(self.request, {column: str(row["value"])}) if selected
+                      else path_with_added_args(self.request, {column: row["value"]}))
+            results.append({"value": row["value"], "label": labels.get((column, row["value"]), row["value"]),
+                            "count": row["count"], "toggle_url": self.ds.absolute_url(
+                                self.request, self.ds.urls.path(toggle)), "selected": selected})
         return {
             "name": column,
             "type": self.type,
             "hideable": source_and_config["source"] != "metadata",
             "toggle_url": self.ds.urls.path(path_with_removed_args(self.request, {"_facet": column})),
-            "results": [{
-                "value": row["value"],
-                "label": labels.get((column, row["value"]), row["value"]),
-                "count": row["count"],
-                "toggle_url": self.ds.absolute_url(
-                    self.request, self.ds.urls.path(path_with_added_args(self.request, {column: row["value"]}))),
-                "selected": False,  # the whole ledger: no value is filtered on
-            } for row in rows[:size]],
+            "results": results,
             "truncated": len(rows) > size,
         }
 

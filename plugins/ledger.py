@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import sqlite3
 from collections.abc import Awaitable, Callable
 from contextlib import closing
@@ -16,6 +17,21 @@ LEDGER = "leverantorsreskontra"
 def whole_table(sql: str) -> bool:
     """Whether a table page's query (Datasette's "select … from <table> <where> …") is unfiltered."""
     return " where " not in sql.lower()
+
+
+# How Datasette's queries of a ledger page filtered on ?kopare_id= alone end: its rows (with the
+# page's order and limit), the facets' rows (without them) and the count.
+_ONE_BUYER_FROM = rf'from\s+{LEDGER}\s+where\s+"kopare_id"\s*=\s*:p0\s*'
+_ONE_BUYER = re.compile(rf'\s{_ONE_BUYER_FROM}(order\s+by\s+[\w\[\]"\s,]+?\s*)?(limit\s+\d+\s*)?$', re.IGNORECASE)
+ONE_BUYER_COUNT = re.compile(rf"select\s+count\(\*\)\s+{_ONE_BUYER_FROM}", re.IGNORECASE)  # whole, to fullmatch
+
+
+def one_buyer(sql: str, params) -> str | None:
+    """The buyer whose rows a ledger page's query selects when that buyer is its only filter,
+    else None: such a page's count, sum and facets are in the summaries per buyer."""
+    if params and set(params) == {"p0"} and _ONE_BUYER.search(sql):
+        return params["p0"]
+    return None
 
 
 async def ledger_database(datasette):

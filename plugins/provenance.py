@@ -9,7 +9,7 @@ import re
 from datasette import hookimpl
 from datasette.database import QueryInterrupted
 
-from .ledger import LEDGER, whole_table
+from .ledger import LEDGER, one_buyer, whole_table
 
 
 @hookimpl
@@ -43,9 +43,13 @@ def ledger_sum_vars(template, datasette, database, table, request):
         if request.args.get("_next") or not _PAGE_LIMIT.search(sql):
             return None
         db = datasette.get_database(database)
-        # The whole ledger's from the buyers' totals, where there are any (a buyer's exported file has none).
-        total = ("SELECT round(sum(summa), 2) FROM kopare" if whole_table(sql) and await db.table_exists("kopare")
-                 else f"SELECT round(sum(nettobelopp), 2) FROM ({_PAGE_ORDER.sub('', _PAGE_LIMIT.sub('', sql))})")
+        # The whole ledger's, or one buyer's, from the buyers' totals where there are any (a buyer's
+        # exported file has none).
+        buyer = one_buyer(sql, params)
+        if (whole_table(sql) or buyer is not None) and await db.table_exists("kopare"):
+            total = "SELECT round(sum(summa), 2) FROM kopare" + (" WHERE kopare_id = :p0" if buyer is not None else "")
+        else:
+            total = f"SELECT round(sum(nettobelopp), 2) FROM ({_PAGE_ORDER.sub('', _PAGE_LIMIT.sub('', sql))})"
         try:
             rows = (await db.execute(total, params)).rows
         except QueryInterrupted:

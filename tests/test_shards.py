@@ -19,6 +19,7 @@ from openup.shards import NATIONAL_TABLES, YEAR_DATABASES_KEY
 from openup_plugins import dcat as dcat_plugin
 from openup_plugins.instance import make_datasette
 from openup_plugins.ledger import ledger_database
+from openup_plugins.swedish import number
 from rdflib import RDF, Graph, Namespace
 from rdflib.namespace import DCTERMS
 
@@ -251,6 +252,22 @@ async def test_a_year_databases_facets_count_its_rows(instances, sharded, column
     expected = rows(year, f"SELECT {column}, count(*) FROM leverantorsreskontra WHERE {column} IS NOT NULL "
                           "GROUP BY 1 ORDER BY 2 DESC, 1")
     assert list(counted.items()) == expected[:len(counted)] and len(counted) > 1
+
+
+async def test_one_buyers_page_of_a_year_counts_sums_and_facets_that_years_rows(instances, sharded):
+    _, split = instances
+    for year in sharded[1:]:
+        for buyer, count, total in rows(year, "SELECT kopare_id, count(*), round(sum(nettobelopp), 2) "
+                                              "FROM leverantorsreskontra GROUP BY 1"):
+            page = (await split.client.get(f"/{year.stem}/leverantorsreskontra.json?kopare_id={buyer}"
+                                           "&_facet=konto_nr&_facet_size=max")).json()
+            assert page["filtered_table_rows_count"] == count, (year.stem, buyer)
+            assert {r["value"]: r["count"] for r in page["facet_results"]["kopare_id"]["results"]} == {buyer: count}
+            accounts = {r["value"]: r["count"] for r in page["facet_results"]["konto_nr"]["results"]}
+            assert accounts == dict(rows(year, "SELECT konto_nr, count(*) FROM leverantorsreskontra WHERE kopare_id = ? "
+                                               "AND konto_nr IS NOT NULL GROUP BY 1", [buyer]))
+            html = (await split.client.get(f"/{year.stem}/leverantorsreskontra?kopare_id={buyer}")).text
+            assert f"{number(total, 2)} kr" in html, (year.stem, buyer)
 
 
 async def test_the_pages_answer_as_the_unsplit_instances_do(instances, sample_db):
