@@ -13,8 +13,11 @@ rest form a long tail, --years years of booking days (two by default). Then, in 
   pages     each page type requested --repeat times through the real Datasette app, every
             request with other parameters (a random buyer or supplier, or an ignored parameter),
             so that no answer comes from the instance's page cache; p50, p95 and 5xx answers.
+            The pages by buyer are asked for a random buyer, most of them small, and for the
+            largest (the pages a reader of a city's spending opens, with the most rows behind them).
             Served from year databases, the ledger's pages are those of a random year, and two
-            more types are the national database's ledger links (sent on to a year, or listing them)
+            more types are the national database's ledger links (sent on to a year, or listing them).
+            --pages FOLDER times only the pages, of a build kept by --build and --keep.
 
 Goals at 10M rows: every page other than ad hoc SQL p95 <= 100 ms, no 5xx, load ratio no worse
 than at 1M, peak RSS <= 300 MiB.
@@ -95,7 +98,7 @@ def page_types(database: Path, seed: int, ledgers: list[str]) -> dict[str, Calla
     rng = random.Random(seed)
     name = database.stem
     with sqlite3.connect(database) as conn:
-        buyers = [b for b, in conn.execute("SELECT kopare_id FROM kopare")]
+        buyers = [b for b, in conn.execute("SELECT kopare_id FROM kopare ORDER BY rader DESC")]
         suppliers = [s for s, in conn.execute("SELECT leverantor_id FROM leverantorer "
                                               "WHERE leverantor_id IS NOT NULL ORDER BY random() LIMIT 500")]
         slug = conn.execute("SELECT indikator FROM flaggor GROUP BY 1 ORDER BY count(*) DESC").fetchone()[0]
@@ -103,19 +106,32 @@ def page_types(database: Path, seed: int, ledgers: list[str]) -> dict[str, Calla
 
     def ledger() -> str:
         return rng.choice(ledgers)
+
+    largest = {}  # each ledger's buyer with the most rows: the page a reader of a city's spending opens
+    for ledger_name in ledgers:
+        with sqlite3.connect(database.with_name(f"{ledger_name}.db")) as conn:
+            largest[ledger_name] = conn.execute("SELECT kopare_id FROM kopare ORDER BY rader DESC").fetchone()[0]
+
+    def largest_buyers_ledger(name: str, n: int) -> str:
+        return f"/{name}/leverantorsreskontra?kopare_id={largest[name]}&_={n}"
+
     types = {
         "front page": lambda: f"/?_={next(counter)}",
         "/inkop": lambda: f"/inkop?_={next(counter)}",
         "buyer page": lambda: f"/inkop/kopare/{rng.choice(buyers)}",
+        "buyer page, largest buyer": lambda: f"/inkop/kopare/{buyers[0]}?_={next(counter)}",
         "supplier page": lambda: f"/inkop/leverantor/{rng.choice(suppliers)}",
         "flag page": lambda: f"/inkop/flaggor/{slug}?kopare={rng.choice(buyers)}",
+        "flag page, largest buyer": lambda: f"/inkop/flaggor/{slug}?kopare={buyers[0]}&_={next(counter)}",
         "quality page": lambda: f"/inkop/kvalitet?kopare={rng.choice(buyers)}",
+        "quality, largest buyer": lambda: f"/inkop/kvalitet?kopare={buyers[0]}&_={next(counter)}",
         "search": lambda: f"/sok?q={rng.choice(suppliers)[:4]}",
         "ledger, no filter": lambda: f"/{ledger()}/leverantorsreskontra?_={next(counter)}",
         "ledger by supplier id": lambda: f"/{ledger()}/leverantorsreskontra?leverantor_id={rng.choice(suppliers)}",
         "same as JSON, _size=max": lambda: f"/{ledger()}/leverantorsreskontra.json?_size=max"
                                            f"&leverantor_id={rng.choice(suppliers)}",
         "ledger by buyer": lambda: f"/{ledger()}/leverantorsreskontra?kopare_id={rng.choice(buyers)}",
+        "ledger, largest buyer": lambda: largest_buyers_ledger(ledger(), next(counter)),
         "ledger facet by buyer": lambda: f"/{ledger()}/leverantorsreskontra?_facet=kopare_id&_={next(counter)}",
         "ledger sorted by amount": lambda: f"/{ledger()}/leverantorsreskontra?_sort_desc=nettobelopp&_={next(counter)}",
     }
@@ -156,7 +172,12 @@ def main() -> None:
                         help="write a file per year and publish them with openup build --workers WORKERS")
     parser.add_argument("--files-in", type=Path, help="write the generated files in this folder rather than beside "
                         "the databases (another disk, or a RAM disk, when one disk cannot hold both)")
+    parser.add_argument("--pages", type=Path, metavar="FOLDER", help="only time the pages of a folder published "
+                        "by openup build (one kept by --build and --keep)")
     args = parser.parse_args()
+    if args.pages:
+        time_pages(published(args.pages, "openup"), args.repeat, args.seed)
+        return
     with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryDirectory(dir=args.files_in) as files_in:
         folder = Path(tmp)
         started = time.perf_counter()
@@ -178,12 +199,16 @@ def main() -> None:
             served = shard(database, folder / "shards") if args.shard else [database]
         for source in sources:  # a server has the databases, not the files, to cache
             source.unlink(missing_ok=True)
-        for path in served:
-            inspect_file(path)
-        print(f"{'page':<26} {'p50 ms':>8} {'p95 ms':>8} {'5xx':>4}  goal p95 <= {PAGE_GOAL_MS} ms")
-        for label, p50, p95, failures in asyncio.run(measure_pages(served, args.repeat, args.seed)):
-            mark = "" if p95 <= PAGE_GOAL_MS and not failures else "  MISSED"
-            print(f"{label:<26} {p50:>8.0f} {p95:>8.0f} {failures:>4}{mark}")
+        time_pages(served, args.repeat, args.seed)
+
+
+def time_pages(served: list[Path], repeat: int, seed: int) -> None:
+    for path in served:
+        inspect_file(path)
+    print(f"{'page':<26} {'p50 ms':>8} {'p95 ms':>8} {'5xx':>4}  goal p95 <= {PAGE_GOAL_MS} ms")
+    for label, p50, p95, failures in asyncio.run(measure_pages(served, repeat, seed)):
+        mark = "" if p95 <= PAGE_GOAL_MS and not failures else "  MISSED"
+        print(f"{label:<26} {p50:>8.0f} {p95:>8.0f} {failures:>4}{mark}")
 
 
 def sqlite_import_all(sources: list[Path], database: Path) -> tuple[float, float]:
