@@ -13,8 +13,9 @@ rest form a long tail, --years years of booking days (two by default). Then, in 
   pages     each page type requested --repeat times through the real Datasette app, every
             request with other parameters (a random buyer or supplier, or an ignored parameter),
             so that no answer comes from the instance's page cache; p50, p95 and 5xx answers.
-            The pages by buyer are asked for a random buyer, most of them small, and for the
-            largest (the pages a reader of a city's spending opens, with the most rows behind them).
+            The pages by buyer and by supplier are asked for a random one, nearly always small,
+            and for the one with the most rows (the pages a reader of a city's spending, or of its
+            largest supplier, opens first).
             Served from year databases, the ledger's pages are those of a random year, and two
             more types are the national database's ledger links (sent on to a year, or listing them).
             --pages FOLDER times only the pages, of a build kept by --build and --keep.
@@ -101,6 +102,8 @@ def page_types(database: Path, seed: int, ledgers: list[str]) -> dict[str, Calla
         buyers = [b for b, in conn.execute("SELECT kopare_id FROM kopare ORDER BY rader DESC")]
         suppliers = [s for s, in conn.execute("SELECT leverantor_id FROM leverantorer "
                                               "WHERE leverantor_id IS NOT NULL ORDER BY random() LIMIT 500")]
+        largest_supplier = conn.execute("SELECT leverantor_id FROM leverantorer WHERE leverantor_id_typ = "
+                                        "'organisationsnummer' ORDER BY rader DESC").fetchone()[0]
         slug = conn.execute("SELECT indikator FROM flaggor GROUP BY 1 ORDER BY count(*) DESC").fetchone()[0]
     counter = iter(range(10**9))
 
@@ -121,6 +124,7 @@ def page_types(database: Path, seed: int, ledgers: list[str]) -> dict[str, Calla
         "buyer page": lambda: f"/inkop/kopare/{rng.choice(buyers)}",
         "buyer page, largest buyer": lambda: f"/inkop/kopare/{buyers[0]}?_={next(counter)}",
         "supplier page": lambda: f"/inkop/leverantor/{rng.choice(suppliers)}",
+        "supplier page, largest": lambda: f"/inkop/leverantor/{largest_supplier}?_={next(counter)}",
         "flag page": lambda: f"/inkop/flaggor/{slug}?kopare={rng.choice(buyers)}",
         "flag page, largest buyer": lambda: f"/inkop/flaggor/{slug}?kopare={buyers[0]}&_={next(counter)}",
         "quality page": lambda: f"/inkop/kvalitet?kopare={rng.choice(buyers)}",
@@ -128,6 +132,8 @@ def page_types(database: Path, seed: int, ledgers: list[str]) -> dict[str, Calla
         "search": lambda: f"/sok?q={rng.choice(suppliers)[:4]}",
         "ledger, no filter": lambda: f"/{ledger()}/leverantorsreskontra?_={next(counter)}",
         "ledger by supplier id": lambda: f"/{ledger()}/leverantorsreskontra?leverantor_id={rng.choice(suppliers)}",
+        "ledger, largest supplier": lambda: f"/{ledger()}/leverantorsreskontra?leverantor_id={largest_supplier}"
+                                            f"&_={next(counter)}",
         "same as JSON, _size=max": lambda: f"/{ledger()}/leverantorsreskontra.json?_size=max"
                                            f"&leverantor_id={rng.choice(suppliers)}",
         "ledger by buyer": lambda: f"/{ledger()}/leverantorsreskontra?kopare_id={rng.choice(buyers)}",
