@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl, urlsplit
 import polars as pl
 import pytest
 from openup.periods import FIRST_COVERED_DAY
+from openup.database import index_name
 from openup.schema import LEDGER, SCHEMA_VERSION
 from openup.shards import NATIONAL_TABLES, YEAR_DATABASES_KEY
 from openup_plugins import dcat as dcat_plugin
@@ -252,6 +253,18 @@ async def test_a_year_databases_facets_count_its_rows(instances, sharded, column
     expected = rows(year, f"SELECT {column}, count(*) FROM leverantorsreskontra WHERE {column} IS NOT NULL "
                           "GROUP BY 1 ORDER BY 2 DESC, 1")
     assert list(counted.items()) == expected[:len(counted)] and len(counted) > 1
+
+
+def test_a_years_rows_of_one_buyer_or_supplier_are_read_in_id_order_not_sorted(sharded):
+    """A table page's first rows (Datasette's query, in id order) of the largest buyer and supplier."""
+    year = sharded[-1]
+    with sqlite3.connect(year) as conn:
+        for column in ("kopare_id", "leverantor_id"):
+            value = conn.execute(f"SELECT {column} FROM leverantorsreskontra WHERE {column} IS NOT NULL "
+                                 "GROUP BY 1 ORDER BY count(*) DESC").fetchone()[0]
+            plan = [row[3] for row in conn.execute(f'EXPLAIN QUERY PLAN select * from leverantorsreskontra '
+                                                   f'where "{column}" = :p0 order by id limit 51', {"p0": value})]
+            assert plan == [f"SEARCH leverantorsreskontra USING INDEX {index_name(LEDGER, (column,))} ({column}=?)"]
 
 
 async def test_one_buyers_page_of_a_year_counts_sums_and_facets_that_years_rows(instances, sharded):
