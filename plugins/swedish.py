@@ -122,7 +122,12 @@ def shown(value, column: str) -> str | None:
 
 
 def in_column(value, column: str):
-    """For the pages' own tables: as shown(), and any other fraction with two decimals."""
+    """For the pages' own tables: as shown(), any other fraction with two decimals, a list as its
+    non-empty items and nothing as blank. A filter, not a macro: a page's table may have 300 rows."""
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(item) for item in value if item)
     return shown(value, column) or (number(value, 2) if isinstance(value, float) else value)
 
 

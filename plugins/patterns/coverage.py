@@ -7,6 +7,7 @@ pages says "3 av 12 månader" and which months are missing.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 
 
 from ..ledger import once_per_version
@@ -29,11 +30,16 @@ def years_between(years: Iterable[int]) -> list[int]:
     return list(range(min(years), max(years) + 1)) if years else []
 
 
+@lru_cache(maxsize=1024)
+def _months_of(years: tuple[int, ...]) -> tuple[str, ...]:
+    return tuple(f"{year}-{month:02d}" for year in years for month in range(1, 13))
+
+
 def coverage(months: dict[tuple[str, int], set[str]], buyers: Iterable[str], years: list[int]) -> dict:
     """manader: months of the years in which one of the buyers has rows; av_manader: the years'
-    months; saknade_manader: the others (YYYY-MM)."""
-    every = [f"{year}-{month:02d}" for year in years for month in range(1, 13)]
-    have = {m for b in buyers for year in years for m in months.get((b, year), ())}
+    months; saknade_manader: the others (YYYY-MM). Asked for each of a page's hundreds of rows."""
+    every = _months_of(tuple(years))
+    have = set().union(*(months.get((b, year), ()) for b in buyers for year in years))
     return {"manader": len(have), "av_manader": len(every),
             "saknade_manader": [m for m in every if m not in have]}
 

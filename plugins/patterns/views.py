@@ -178,17 +178,23 @@ async def supplier_page(database, request, *, filters) -> dict | None:
     params = {"s": supplier}
     months = await buyer_months(database)
     paid = {}  # year -> the buyers that paid the supplier that year
-    for row in await query_rows(database, """SELECT DISTINCT ar, kopare_id FROM kopare_leverantor_manad
-            WHERE leverantor_nyckel = :s""", params):
+    for row in await query_rows(database, "SELECT ar, kopare_id FROM kopare_leverantor_ar WHERE leverantor_nyckel = :s",
+                                params):
         paid.setdefault(row["ar"], set()).add(row["kopare_id"])
+    # By year from the index of the supplier's years; a buyer's first and last month found in the
+    # primary key (buyer, supplier, month), not read from every month (the largest supplier has 36,500).
     buyers = await query_rows(database, """SELECT s.kopare_id, k.kopare, round(sum(s.summa), 2) AS summa,
-        sum(s.rader) AS rader, min(s.manad) AS forsta_manad, max(s.manad) AS sista_manad
-        FROM kopare_leverantor_manad s JOIN kopare k ON k.kopare_id = s.kopare_id
-        WHERE s.leverantor_nyckel = :s GROUP BY s.kopare_id ORDER BY summa DESC""", params)
+            sum(s.rader) AS rader,
+            (SELECT min(manad) FROM kopare_leverantor_manad m WHERE m.kopare_id = s.kopare_id
+             AND m.leverantor_nyckel = :s) AS forsta_manad,
+            (SELECT max(manad) FROM kopare_leverantor_manad m WHERE m.kopare_id = s.kopare_id
+             AND m.leverantor_nyckel = :s) AS sista_manad
+        FROM kopare_leverantor_ar s JOIN kopare k ON k.kopare_id = s.kopare_id
+        WHERE s.leverantor_nyckel = :s GROUP BY s.kopare_id ORDER BY summa DESC, s.kopare_id""", params)
     for row in with_rows(database, buyers, where={"leverantor_nyckel": supplier}, kopare_id="kopare_id"):
         row.update(in_rows(coverage(months, [row["kopare_id"]], _years(row, "forsta_manad", "sista_manad"))))
     per_year = with_rows(database, await query_rows(database, """SELECT ar, round(sum(summa), 2) AS summa,
-        sum(rader) AS rader FROM kopare_leverantor_manad WHERE leverantor_nyckel = :s GROUP BY ar ORDER BY ar""",
+        sum(rader) AS rader FROM kopare_leverantor_ar WHERE leverantor_nyckel = :s GROUP BY ar ORDER BY ar""",
                                                    params), period_field="ar", where={"leverantor_nyckel": supplier})
     for row in per_year:
         row.update(in_rows(coverage(months, paid[row["ar"]], [row["ar"]])))
