@@ -1,12 +1,13 @@
-"""Facets on the whole ledger, or on one buyer's, read from the summaries built at load.
+"""Facets on the whole ledger, or on one buyer's or supplier's rows, read from the summaries built at load.
 
 Datasette counts a column facet with a GROUP BY over the rows a table page shows: over a whole
 ledger of ten million rows that takes a second, longer than the facet time limit, so the
 ledger's default facet (per buyer) would time out on its unfiltered page; over the largest
 buyer's rows of a national year, a quarter of a second. The rows per buyer are in kopare
-already, and those per account, unit and supplier in the summaries of each (per buyer, but for
-the suppliers). Datasette's column facet is kept for everything else (other filters, other
-columns, other tables): this one takes its place and answers only those facets from the summaries.
+already, those per account, unit and supplier in the summaries of each (per buyer, but for the
+suppliers), and a year's database holds them per supplier and buyer. Datasette's column
+facet is kept for everything else (other filters, other columns, other tables): this one takes
+its place and answers only those facets from the summaries.
 """
 
 from __future__ import annotations
@@ -16,48 +17,51 @@ from datasette.database import QueryInterrupted
 from datasette.facets import ColumnFacet
 from datasette.utils import path_with_added_args, path_with_removed_args
 
-from .ledger import LEDGER, one_buyer, whole_table
+from .ledger import LEDGER, one_value, whole_table
 
-# Ledger column -> the summary table that holds the ledger's rows per value (rader), and whether it
-# holds them per buyer too (kopare_id), so that one buyer's page is answered from it as well.
+_SUPPLIERS = "leverantor_kopare"
+# Ledger column -> the summary tables that hold the ledger's rows per value (rader): of the whole
+# ledger (under None), and of a page filtered on one value of a column of ledger.TOTALS_BY alone
+# (under that column; the table has it too).
 SUMMARY_COUNTS = {
-    "kopare_id": ("kopare", True),
-    "konto_nr": ("kopare_konto_manad", True),
-    "forvaltning": ("kopare_forvaltning_manad", True),
-    "leverantor_nyckel": ("leverantor_konto", False),
+    "kopare_id": {None: "kopare", "kopare_id": "kopare", "leverantor_nyckel": _SUPPLIERS, "leverantor_id": _SUPPLIERS},
+    "konto_nr": {None: "kopare_konto_manad", "kopare_id": "kopare_konto_manad"},
+    "forvaltning": {None: "kopare_forvaltning_manad", "kopare_id": "kopare_forvaltning_manad"},
+    "leverantor_nyckel": {None: "leverantor_konto", "kopare_id": _SUPPLIERS, "leverantor_nyckel": _SUPPLIERS,
+                          "leverantor_id": _SUPPLIERS},
+    "leverantor_id": {None: _SUPPLIERS, "kopare_id": _SUPPLIERS, "leverantor_nyckel": _SUPPLIERS,
+                      "leverantor_id": _SUPPLIERS},
 }
+_ANY_OTHER = object()  # a page whose rows no summary counts
 
 
 def _column(config: dict) -> str:
     return config.get("column") or config["simple"]
 
 
-def summary_count_sql(column: str, per_buyer: bool) -> str:
+def summary_count_sql(column: str, filtered_on: str | None) -> str:
     """The rows per value of column, as Datasette's facet counts them (nulls left out), of the
-    whole ledger or (per_buyer) of the buyer :p0's rows."""
-    table = SUMMARY_COUNTS[column][0]
-    buyer = " AND kopare_id = :p0" if per_buyer else ""
-    return (f"SELECT {column} AS value, sum(rader) AS count FROM {table} WHERE {column} IS NOT NULL{buyer} "
+    whole ledger or (filtered_on a column) of the rows whose filtered_on is :p0."""
+    table = SUMMARY_COUNTS[column][filtered_on]
+    only = f" AND {filtered_on} = :p0" if filtered_on else ""
+    return (f"SELECT {column} AS value, sum(rader) AS count FROM {table} WHERE {column} IS NOT NULL{only} "
             f"GROUP BY {column} HAVING count > 0")
 
 
 class LedgerColumnFacet(ColumnFacet):
     summaries_served: frozenset = frozenset()  # this database's summary tables (set before the facets run)
 
-    def _per_buyer(self) -> bool | None:
-        """Whether the page shows one buyer's rows (True) or the whole ledger (False); None for any
-        other page, whose facets Datasette counts."""
+    def _filtered_on(self):
+        """None for the whole ledger, the column for a page of one value of a column of
+        ledger.TOTALS_BY, _ANY_OTHER for any other page (whose facets Datasette counts)."""
         if self.table != LEDGER:
-            return None
+            return _ANY_OTHER
         if not self.params and whole_table(self.sql):
-            return False
-        return True if one_buyer(self.sql, self.params) is not None else None
+            return None
+        return one_value(self.sql, self.params) or _ANY_OTHER
 
     def _from_summary(self, config: dict) -> bool:
-        column, per_buyer = _column(config), self._per_buyer()
-        return (per_buyer is not None and column in SUMMARY_COUNTS
-                and SUMMARY_COUNTS[column][0] in self.summaries_served
-                and (SUMMARY_COUNTS[column][1] or not per_buyer))
+        return SUMMARY_COUNTS.get(_column(config), {}).get(self._filtered_on()) in self.summaries_served
 
     def get_configs(self):
         return [c for c in super().get_configs() if not self._from_summary(c["config"])]
@@ -71,7 +75,8 @@ class LedgerColumnFacet(ColumnFacet):
         # A ledger exported per buyer (openup export) has no summary, a year's database (openup
         # shard) some: Datasette counts the rows of the others.
         tables = await self.ds.get_database(self.database).table_names()
-        self.summaries_served = frozenset(table for table, _ in SUMMARY_COUNTS.values() if table in tables)
+        self.summaries_served = frozenset(table for tables_by_filter in SUMMARY_COUNTS.values()
+                                          for table in tables_by_filter.values() if table in tables)
         results, timed_out = await super().facet_results()
         summarised = []
         for config in super().get_configs():
@@ -86,7 +91,7 @@ class LedgerColumnFacet(ColumnFacet):
         column = _column(source_and_config["config"])
         size = self.get_facet_size()
         rows = (await self.ds.execute(
-            self.database, f"{summary_count_sql(column, self._per_buyer())} ORDER BY count DESC, value "
+            self.database, f"{summary_count_sql(column, self._filtered_on())} ORDER BY count DESC, value "
                            f"LIMIT {size + 1}",
             self.params, custom_time_limit=self.ds.setting("facet_time_limit_ms"),
         )).rows

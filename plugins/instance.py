@@ -21,7 +21,7 @@ from pathlib import Path
 import yaml
 from datasette.app import Datasette
 from openup.indicators import INDICATORS
-from openup.schema import LEDGER, TABLES
+from openup.schema import DOCUMENTED_TABLES, LEDGER
 from openup.shards import year_of_database
 
 from .exports import EXPORTS_MOUNT
@@ -54,7 +54,7 @@ def instance_metadata(database_names: list[str]) -> dict:
     metadata = yaml.safe_load(METADATA.read_text("utf-8"))
     template = metadata.pop("database", {})
     tables = template.setdefault("tables", {})
-    for table in TABLES:
+    for table in DOCUMENTED_TABLES:
         entry = tables.setdefault(table.name, {})
         entry.setdefault("description", table.sv)
         entry["columns"] = {c.name: _column_description(c) for c in table.columns}

@@ -19,18 +19,25 @@ def whole_table(sql: str) -> bool:
     return " where " not in sql.lower()
 
 
-# How Datasette's queries of a ledger page filtered on ?kopare_id= alone end: its rows (with the
-# page's order and limit), the facets' rows (without them) and the count.
-_ONE_BUYER_FROM = rf'from\s+{LEDGER}\s+where\s+"kopare_id"\s*=\s*:p0\s*'
-_ONE_BUYER = re.compile(rf'\s{_ONE_BUYER_FROM}(order\s+by\s+[\w\[\]"\s,]+?\s*)?(limit\s+\d+\s*)?$', re.IGNORECASE)
-ONE_BUYER_COUNT = re.compile(rf"select\s+count\(\*\)\s+{_ONE_BUYER_FROM}", re.IGNORECASE)  # whole, to fullmatch
+# The columns a ledger page is filtered on first (?kopare_id=, and a supplier's key, which the
+# pages link by, or id, which a reader types), each with the table that holds the ledger's rows
+# (rader) and sum (summa) per value, and per buyer: with one of them as its only filter, a page's
+# count, sum and facets are read from that table. kopare is in every database (in a year's, the
+# year's figures); leverantor_kopare only in a year's.
+TOTALS_BY = {"kopare_id": "kopare", "leverantor_nyckel": "leverantor_kopare", "leverantor_id": "leverantor_kopare"}
+
+# How Datasette's queries of such a page end: its rows (with the page's order and limit), the
+# facets' rows (without them) and the count.
+_ONE_VALUE_FROM = rf'from\s+{LEDGER}\s+where\s+"(?P<column>{"|".join(TOTALS_BY)})"\s*=\s*:p0\s*'
+_ONE_VALUE = re.compile(rf'\s{_ONE_VALUE_FROM}(order\s+by\s+[\w\[\]"\s,]+?\s*)?(limit\s+\d+\s*)?$', re.IGNORECASE)
+ONE_VALUE_COUNT = re.compile(rf"select\s+count\(\*\)\s+{_ONE_VALUE_FROM}", re.IGNORECASE)  # whole, to fullmatch
 
 
-def one_buyer(sql: str, params) -> str | None:
-    """The buyer whose rows a ledger page's query selects when that buyer is its only filter,
-    else None: such a page's count, sum and facets are in the summaries per buyer."""
-    if params and set(params) == {"p0"} and _ONE_BUYER.search(sql):
-        return params["p0"]
+def one_value(sql: str, params) -> str | None:
+    """The column of TOTALS_BY that a ledger page's query selects one value of (:p0) when that is
+    its only filter, else None."""
+    if params and set(params) == {"p0"} and (match := _ONE_VALUE.search(sql)):
+        return match["column"]
     return None
 
 

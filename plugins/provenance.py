@@ -9,7 +9,7 @@ import re
 from datasette import hookimpl
 from datasette.database import QueryInterrupted
 
-from .ledger import LEDGER, one_buyer, whole_table
+from .ledger import LEDGER, TOTALS_BY, one_value, whole_table
 
 
 @hookimpl
@@ -43,11 +43,13 @@ def ledger_sum_vars(template, datasette, database, table, request):
         if request.args.get("_next") or not _PAGE_LIMIT.search(sql):
             return None
         db = datasette.get_database(database)
-        # The whole ledger's, or one buyer's, from the buyers' totals where there are any (a buyer's
-        # exported file has none).
-        buyer = one_buyer(sql, params)
-        if (whole_table(sql) or buyer is not None) and await db.table_exists("kopare"):
-            total = "SELECT round(sum(summa), 2) FROM kopare" + (" WHERE kopare_id = :p0" if buyer is not None else "")
+        # The whole ledger's from the buyers' totals, one buyer's or supplier's from theirs, where
+        # the database has them (a buyer's exported file has none, a year's the suppliers').
+        column = one_value(sql, params)
+        if whole_table(sql) and await db.table_exists("kopare"):
+            total = "SELECT round(sum(summa), 2) FROM kopare"
+        elif column is not None and await db.table_exists(TOTALS_BY[column]):
+            total = f"SELECT round(sum(summa), 2) FROM {TOTALS_BY[column]} WHERE {column} = :p0"
         else:
             total = f"SELECT round(sum(nettobelopp), 2) FROM ({_PAGE_ORDER.sub('', _PAGE_LIMIT.sub('', sql))})"
         try:

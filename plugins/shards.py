@@ -2,7 +2,8 @@
 
 Pages and flags link to the ledger of the database they read (`/openup/leverantorsreskontra?…`).
 When that database is a national one, its rows are in one database per booking year, so such a
-link is sent on to the year its date filters fall in, with every filter kept; a link whose rows
+link is sent on to the year its date filters fall in, with every filter kept but those every day
+of that year meets (its database holds that year alone); a link whose rows
 span years answers 300 with the years to choose from, each a link with the same filters and the
 number of rows it has there (the .json and .csv twins list them as JSON and as text). A row's
 page goes to the year database that holds the row, and /<year database>.parquet downloads the
@@ -22,6 +23,7 @@ from datasette.filters import Filters
 from datasette.utils import add_cors_headers
 from datasette.utils.asgi import AsgiFileDownload, NotFound, Response
 from openup.archive import MEDIA_TYPE, parquet_path
+from openup.periods import period_bounds
 
 from .ledger import LEDGER, year_databases
 
@@ -48,6 +50,20 @@ def years_asked(pairs: list[tuple[str, str]], years: list[int]) -> list[int]:
         if operator in _UNTIL:
             high = min(high, year - (operator == "lt" and rest in ("", "-01", "-01-01")))
     return [year for year in years if low <= year <= high]
+
+
+def within_year(pairs: list[tuple[str, str]], year: int) -> list[tuple[str, str]]:
+    """pairs without the filters on bokforingsdatum that every day of the year meets: in the year's
+    database they select every row, and a page filtered on one buyer or supplier alone is read
+    from its totals (plugins/counts.py) rather than counted."""
+    first, last = period_bounds(str(year))
+    every_day_meets = {"gte": lambda v: first >= v, "gt": lambda v: first > v, "lte": lambda v: last <= v,
+                       "lt": lambda v: last < v, "startswith": lambda v: str(year).startswith(v)}
+
+    def needless(key: str, value: str) -> bool:
+        column, _, operator = key.partition("__")
+        return column == "bokforingsdatum" and operator in every_day_meets and every_day_meets[operator](value)
+    return [(key, value) for key, value in pairs if not needless(key, value)]
 
 
 def _pairs(args) -> list[tuple[str, str]]:
@@ -86,10 +102,12 @@ def _table_view(database: str, years: dict[int, str]):
         chosen = years_asked(pairs, sorted(years))
         if len(chosen) <= 1:  # none: the latest year answers that no row matches, as Datasette does
             year = chosen[0] if chosen else max(years)
-            return _answer(datasette, Response.redirect(datasette.urls.table(years[year], LEDGER) + shape + _query(pairs)))
+            return _answer(datasette, Response.redirect(
+                datasette.urls.table(years[year], LEDGER) + shape + _query(within_year(pairs, year))))
         kept = [(key, value) for key, value in pairs if key != "_next"]  # a page token is of one year
         listed = [{"ar": year, "databas": years[year], "rader": await _rows_in(datasette, years[year], pairs),
-                   "url": datasette.urls.table(years[year], LEDGER) + shape + _query(kept)} for year in chosen]
+                   "url": datasette.urls.table(years[year], LEDGER) + shape + _query(within_year(kept, year))}
+                  for year in chosen]
         if shape == ".json":
             body = {"ok": False, "status": 300, "error": _MESSAGE, "ar": listed}
             return _answer(datasette, Response(json.dumps(body, ensure_ascii=False), status=300,

@@ -478,6 +478,20 @@ FLAGS = Table(
     indexes=(("indikator", "kopare_id", "ar"), ("indikator", "leverantor_id"), ("kopare_id", "ar")),
 )
 
+# In a year's database alone (openup shard), written from that year's rows: a ledger page filtered
+# on one supplier (by key or id) reads its count, sum and buyers from it (plugins/counts.py, facets.py).
+SUPPLIER_BUYERS = Table(
+    "leverantor_kopare",
+    "Årets rader och summa per leverantör och köpare (i en årsdatabas): vad reskontrans sida för en "
+    "leverantör räknar",
+    "The year's rows and sum per supplier and buyer (in a year's database): what the ledger's page of "
+    "one supplier counts",
+    (_SUPPLIER_KEY, C("leverantor_id", "TEXT", "Leverantörens identitet som i reskontran", "Supplier id as in the ledger"),
+     _BUYER_ID, _ROWS, _SUM),
+    pk=("leverantor_nyckel", "leverantor_id", "kopare_id"),
+    indexes=(("leverantor_id",),),
+)
+
 TABLES: tuple[Table, ...] = (
     LEDGER, SOURCE_FILES, REJECTED, BUYERS, SUPPLIERS, SUPPLIER_NAMES, NAME_KEYED_SUPPLIERS, ACCOUNTS,
     BUYER_SUPPLIER_MONTH, BUYER_MONTH, BUYER_SUPPLIER_YEAR, BUYER_YEAR, BUYER_ACCOUNT_MONTH,
@@ -487,6 +501,8 @@ TABLES: tuple[Table, ...] = (
     DIRECT_AWARD_LIMITS, BUILD_INFO,
 )
 TABLES_BESIDE_LEDGER = tuple(table for table in TABLES if table is not LEDGER)
+YEAR_ONLY_TABLES = (SUPPLIER_BUYERS,)
+DOCUMENTED_TABLES = (*TABLES, *YEAR_ONLY_TABLES)  # in docs/schema.md and the instance's metadata
 SCHEMA_VERSION = "9"  # 2: kopare_manad, kopare_leverantor_ar, kopare_ar; 3: faktura_typ, file
 # columns, invoices by content; 4: namnform, namnnycklade_leverantorer; 5: flaggor; 6: kopare_dag;
 # 7: nettobelopp in the ledger indexes; 8: the ledger indexed by leverantor_id; 9: a supplier's

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .schema import TABLES
+from .schema import DOCUMENTED_TABLES
 
 
 def render_schema_markdown() -> str:
@@ -16,7 +16,7 @@ def render_schema_markdown() -> str:
         "Amounts are SEK excluding VAT, exact to the öre. Dates are YYYY-MM-DD.",
         "",
     ]
-    for table in TABLES:
+    for table in DOCUMENTED_TABLES:
         out += [f"## `{table.name}`", "", table.sv, "", f"*{table.en}*", ""]
         if table.pk:
             out += [f"Primärnyckel / primary key: {', '.join(f'`{c}`' for c in table.pk)}", ""]

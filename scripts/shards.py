@@ -30,22 +30,22 @@ from .national import Part, add_part, finish_merging, flags_of, parts_of, start_
 from .periods import FIRST_COVERED_DAY, LAST_COVERED_DAY, period_bounds
 from .processes import run_all
 from .schema import (BUILD_INFO, BUYER_ACCOUNT_MONTH, BUYER_UNIT_MONTH, BUYERS, DIRECT_AWARD_LIMITS, LEDGER,
-                     SCHEMA_VERSION,
-                     SOURCE_FILES, TABLES_BESIDE_LEDGER, Table)
+                     SCHEMA_VERSION, SOURCE_FILES, SUPPLIER_BUYERS, TABLES_BESIDE_LEDGER, Table)
 
 NATIONAL_TABLES = TABLES_BESIDE_LEDGER
 # A year's database: its rows, the files they came from, and the year's figures that the ledger
-# page's sum and facets read (plugins/facets.py), kopare's for that year alone.
-YEAR_TABLES = (LEDGER, SOURCE_FILES, BUYERS, BUYER_ACCOUNT_MONTH, BUYER_UNIT_MONTH, BUILD_INFO)
+# page's count, sum and facets read (plugins/counts.py, facets.py), kopare's for that year alone.
+YEAR_TABLES = (LEDGER, SOURCE_FILES, BUYERS, BUYER_ACCOUNT_MONTH, BUYER_UNIT_MONTH, SUPPLIER_BUYERS, BUILD_INFO)
 # What a reader sorts or filters a year's ledger by beyond the load's indexes: built once here,
 # in a file written once, rather than kept up at every load. A buyer's or supplier's rows in id
 # order (a table page's) are read from the key alone: the load's indexes order them by date or
-# amount after it, and the page sorted all of the largest buyer's 2M rows of a year (214 ms).
+# amount after it, and the page sorted all of the largest buyer's 2M rows of a year (214 ms). A
+# supplier by key is how the pages link to its rows.
 READ_INDEXES = (("bokforingsdatum",), ("nettobelopp",), ("fakturanummer",), ("verifikationsnummer",),
-                ("konto_nr", "bokforingsdatum"), ("kopare_id",), ("leverantor_id",))
+                ("konto_nr", "bokforingsdatum"), ("kopare_id",), ("leverantor_id",), ("leverantor_nyckel",))
 YEAR_DATABASES_KEY = "arsdatabaser"  # in the national database's databasinfo: {year: database name}
 YEAR_CONTENT_KEY = "arsinnehall"  # in a year database's databasinfo: what it was written from
-_FORMAT = "2"  # of a year's database: a new one rewrites every year
+_FORMAT = "3"  # of a year's database: a new one rewrites every year
 
 
 @dataclass
@@ -360,6 +360,7 @@ def _write_year(path: Path, summaries: sqlite3.Connection, national: Path, year:
         for table in (BUYER_ACCOUNT_MONTH, BUYER_UNIT_MONTH):
             _copy(db, table, "WHERE ar = ?", [year])
         _year_buyers(db, summaries, year)
+        _year_suppliers(db)
         _copy(db, BUILD_INFO, "WHERE nyckel <> ?", [YEAR_DATABASES_KEY])
         db.execute("INSERT INTO databasinfo VALUES ('ar', ?), (?, ?)", [str(year), YEAR_CONTENT_KEY, content])
     db.execute("DETACH DATABASE arbete")
@@ -383,6 +384,14 @@ def _year_buyers(db, source: sqlite3.Connection, year: int) -> None:
         db.execute("UPDATE kopare SET forsta_datum = ?, sista_datum = ? WHERE kopare_id = ?",
                    [*(source.execute(sql, span).fetchone()[0] for sql in (FIRST_COVERED_DAY, LAST_COVERED_DAY)),
                     buyer])
+
+
+def _year_suppliers(db) -> None:
+    """The year's rows and sum per supplier key, id and buyer, from the rows themselves (pages link
+    to a supplier's rows by key, a reader filters by id: the same for organisation and VAT numbers)."""
+    db.execute(f"""INSERT INTO {SUPPLIER_BUYERS.name} (leverantor_nyckel, leverantor_id, kopare_id, rader, summa)
+        SELECT leverantor_nyckel, leverantor_id, kopare_id, count(*), round(sum(nettobelopp), 2) FROM {LEDGER.name}
+        GROUP BY leverantor_nyckel, leverantor_id, kopare_id""")
 
 
 def _write_national(path: Path, parts: list[Part], name: str, years: dict[int, str]) -> None:

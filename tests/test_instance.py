@@ -273,7 +273,7 @@ async def test_a_summary_facet_past_the_facet_time_limit_is_named_as_such(datase
     from openup_plugins import facets
     endless = ("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1e9) "
                "SELECT 'x' AS value, count(*) AS count FROM n")
-    monkeypatch.setattr(facets, "summary_count_sql", lambda column, per_buyer: endless)
+    monkeypatch.setattr(facets, "summary_count_sql", lambda column, filtered_on: endless)
     page = await datasette.client.get(f"/{db_name}/leverantorsreskontra.json?_facet=konto_nr&_=slow")
     assert page.status_code == 200 and page.json()["facet_results"] == {}
     html = await datasette.client.get(f"/{db_name}/leverantorsreskontra?_facet=konto_nr&_=slow")

@@ -9,7 +9,7 @@ import re
 import shutil
 import sqlite3
 from pathlib import Path
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import polars as pl
 import pytest
@@ -213,10 +213,25 @@ async def test_a_link_within_a_year_is_sent_to_that_years_database(instances):
     query = "kopare_id=212000-1355&bokforingsdatum__gte=2023-03-01&bokforingsdatum__lte=2023-03-31"
     response = await split.client.get(f"/openup/leverantorsreskontra?{query}")
     assert response.status_code == 302 and response.headers["location"] == f"/openup_2023/leverantorsreskontra?{query}"
-    for asked, year in (("bokforingsdatum=2022-06-15", "2022"), ("bokforingsdatum__startswith=2021", "2021"),
-                        ("bokforingsdatum__gt=2022-12-31&bokforingsdatum__lt=2024-01-01", "2023")):
+    for asked, year, kept in (("bokforingsdatum=2022-06-15", "2022", "?bokforingsdatum=2022-06-15"),
+                              ("bokforingsdatum__startswith=2021-1", "2021", "?bokforingsdatum__startswith=2021-1"),
+                              ("bokforingsdatum__startswith=2021", "2021", ""),
+                              ("bokforingsdatum__gt=2022-12-31&bokforingsdatum__lt=2024-01-01", "2023", "")):
         response = await split.client.get(f"/openup/leverantorsreskontra.csv?{asked}")
-        assert response.headers["location"] == f"/openup_{year}/leverantorsreskontra.csv?{asked}"
+        assert response.headers["location"] == f"/openup_{year}/leverantorsreskontra.csv{kept}", asked
+
+
+async def test_a_link_to_a_whole_year_is_sent_on_without_its_dates(instances):
+    """The year's database holds that year alone: the pages' links to a buyer's or supplier's rows
+    of a year become the year's page of that buyer or supplier, whose figures are read from totals."""
+    _, split = instances
+    year = "bokforingsdatum__gte=2023-01-01&bokforingsdatum__lte=2023-12-31"
+    for query in ("kopare_id=212000-1355", "leverantor_nyckel=556000-0001&kopare_id=212000-1355"):
+        response = await split.client.get(f"/openup/leverantorsreskontra?{query}&{year}")
+        assert response.status_code == 302 and response.headers["location"] == f"/openup_2023/leverantorsreskontra?{query}"
+    response = await split.client.get("/openup/leverantorsreskontra.json?kopare_id=212000-1355"
+                                      "&bokforingsdatum__gte=2022-01-01&bokforingsdatum__lte=2023-12-31")
+    assert [urlsplit(year["url"]).query for year in response.json()["ar"]] == ["kopare_id=212000-1355"] * 2
 
 
 async def test_a_link_over_several_years_lists_them_each_with_its_filters(instances, sample_db):
@@ -259,7 +274,7 @@ def test_a_years_rows_of_one_buyer_or_supplier_are_read_in_id_order_not_sorted(s
     """A table page's first rows (Datasette's query, in id order) of the largest buyer and supplier."""
     year = sharded[-1]
     with sqlite3.connect(year) as conn:
-        for column in ("kopare_id", "leverantor_id"):
+        for column in ("kopare_id", "leverantor_id", "leverantor_nyckel"):
             value = conn.execute(f"SELECT {column} FROM leverantorsreskontra WHERE {column} IS NOT NULL "
                                  "GROUP BY 1 ORDER BY count(*) DESC").fetchone()[0]
             plan = [row[3] for row in conn.execute(f'EXPLAIN QUERY PLAN select * from leverantorsreskontra '
@@ -281,6 +296,54 @@ async def test_one_buyers_page_of_a_year_counts_sums_and_facets_that_years_rows(
                                                "AND konto_nr IS NOT NULL GROUP BY 1", [buyer]))
             html = (await split.client.get(f"/{year.stem}/leverantorsreskontra?kopare_id={buyer}")).text
             assert f"{number(total, 2)} kr" in html, (year.stem, buyer)
+
+
+@pytest.mark.parametrize("column", ["leverantor_nyckel", "leverantor_id"])
+async def test_one_suppliers_page_of_a_year_counts_sums_and_lists_buyers_of_that_years_rows(instances, sharded, column):
+    """Every supplier of every year, by the key the pages link with and by the id a reader types:
+    its page's count, sum and buyers, read from the year's leverantor_kopare, are the year's rows';
+    and so are a buyer's page's suppliers."""
+    _, split = instances
+    for year in sharded[1:]:
+        suppliers = rows(year, f"SELECT {column}, count(*), round(sum(nettobelopp), 2) FROM leverantorsreskontra "
+                               f"WHERE {column} IS NOT NULL GROUP BY 1")
+        assert len(suppliers) > 10
+        for supplier, count, total in suppliers:
+            one = urlencode({column: supplier})
+            page = (await split.client.get(f"/{year.stem}/leverantorsreskontra.json?{one}&_facet_size=max")).json()
+            assert page["filtered_table_rows_count"] == count, (year.stem, supplier)
+            buyers = {r["value"]: r["count"] for r in page["facet_results"]["kopare_id"]["results"]}
+            assert buyers == dict(rows(year, f"SELECT kopare_id, count(*) FROM leverantorsreskontra "
+                                             f"WHERE {column} = ? GROUP BY 1", [supplier])), (year.stem, supplier)
+            html = (await split.client.get(f"/{year.stem}/leverantorsreskontra?{one}")).text
+            assert f"{number(total, 2)} kr" in html, (year.stem, supplier)
+        buyer = rows(year, "SELECT kopare_id FROM leverantorsreskontra GROUP BY 1 ORDER BY count(*) DESC")[0][0]
+        page = (await split.client.get(f"/{year.stem}/leverantorsreskontra.json?kopare_id={buyer}"
+                                       f"&_facet={column}&_facet_size=max")).json()
+        assert [(r["value"], r["count"]) for r in page["facet_results"][column]["results"]] == rows(
+            year, f"SELECT {column}, count(*) FROM leverantorsreskontra WHERE kopare_id = ? "
+                  f"AND {column} IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1", [buyer])
+
+
+async def test_a_suppliers_page_of_a_year_is_counted_from_its_totals_and_no_other_page_is(sharded, tmp_path):
+    year = tmp_path / sharded[-1].name
+    shutil.copy(sharded[-1], year)
+    supplier, buyer = rows(year, "SELECT leverantor_id, kopare_id FROM leverantor_kopare ORDER BY rader DESC")[0]
+    with sqlite3.connect(year) as conn:
+        conn.execute("UPDATE leverantor_kopare SET rader = rader + 1000000, summa = "
+                     "CASE kopare_id WHEN ? THEN 123456789.25 ELSE 0 END WHERE leverantor_id = ?", [buyer, supplier])
+    datasette = make_datasette([year])
+    for one in (urlencode({"leverantor_id": supplier}), urlencode({"leverantor_nyckel": supplier})):
+        page = (await datasette.client.get(f"/{year.stem}/leverantorsreskontra.json?{one}")).json()
+        assert page["filtered_table_rows_count"] > 1000000, one
+        assert page["facet_results"]["kopare_id"]["results"][0]["count"] > 1000000, one
+        html = (await datasette.client.get(f"/{year.stem}/leverantorsreskontra?{one}")).text
+        assert f"{number(123456789.25, 2)} kr" in html, one
+    one = urlencode({"leverantor_id": supplier})
+    for filtered in (f"{one}&konto_nr__notnull=1", f"leverantor_id__startswith={supplier}", f"{one}&_where=1%3D1"):
+        page = (await datasette.client.get(f"/{year.stem}/leverantorsreskontra.json?{filtered}")).json()
+        assert page["filtered_table_rows_count"] < 1000000, filtered  # counted: the rows shown
+        assert all(r["count"] < 1000000 for r in page["facet_results"]["kopare_id"]["results"]), filtered
 
 
 async def test_the_pages_answer_as_the_unsplit_instances_do(instances, sample_db):
