@@ -112,7 +112,8 @@ def page_types(database: Path, seed: int, ledgers: list[str]) -> dict[str, Calla
         return rng.choice(ledgers)
 
     largest = {}  # each ledger's buyer with the most rows: the page a reader of a city's spending opens
-    busiest_month = {}  # and that buyer's month with the most rows (a link of its page's months)
+    busiest_month = {}  # and that buyer's month with the most rows (a link of its page's months),
+    main_supplier = {}  # and its supplier with the most rows (a link of its page's suppliers)
     for ledger_name in ledgers:
         with sqlite3.connect(database.with_name(f"{ledger_name}.db")) as conn:
             largest[ledger_name] = conn.execute("SELECT kopare_id FROM kopare ORDER BY rader DESC").fetchone()[0]
@@ -122,10 +123,14 @@ def page_types(database: Path, seed: int, ledgers: list[str]) -> dict[str, Calla
             busiest_month[ledger_name] = period_bounds(conn.execute(
                 "SELECT manad FROM kopare_manad WHERE kopare_id = ? AND ar = ? ORDER BY rader DESC",
                 [largest[ledger_name], year]).fetchone()[0])
+            main_supplier[ledger_name] = conn.execute(
+                "SELECT leverantor_nyckel FROM kopare_leverantor_ar WHERE kopare_id = ? AND ar = ? ORDER BY rader DESC",
+                [largest[ledger_name], year]).fetchone()[0]
 
-    def largest_buyers_ledger(name: str, n: int, month: bool = False) -> str:
+    def largest_buyers_ledger(name: str, n: int, month: bool = False, supplier: bool = False) -> str:
         dates = "&bokforingsdatum__gte={}&bokforingsdatum__lte={}".format(*busiest_month[name]) if month else ""
-        return f"/{name}/leverantorsreskontra?kopare_id={largest[name]}{dates}&_={n}"
+        of_supplier = f"&leverantor_nyckel={main_supplier[name]}" if supplier else ""
+        return f"/{name}/leverantorsreskontra?kopare_id={largest[name]}{of_supplier}{dates}&_={n}"
 
     types = {
         "front page": lambda: f"/?_={next(counter)}",
@@ -151,6 +156,7 @@ def page_types(database: Path, seed: int, ledgers: list[str]) -> dict[str, Calla
         "ledger by buyer": lambda: f"/{ledger()}/leverantorsreskontra?kopare_id={rng.choice(buyers)}",
         "ledger, largest buyer": lambda: largest_buyers_ledger(ledger(), next(counter)),
         "ledger, largest buyer's month": lambda: largest_buyers_ledger(ledger(), next(counter), month=True),
+        "ledger, largest buyer+supplier": lambda: largest_buyers_ledger(ledger(), next(counter), supplier=True),
         "ledger facet by buyer": lambda: f"/{ledger()}/leverantorsreskontra?_facet=kopare_id&_={next(counter)}",
         "ledger sorted by amount": lambda: f"/{ledger()}/leverantorsreskontra?_sort_desc=nettobelopp&_={next(counter)}",
     }
