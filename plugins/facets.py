@@ -17,48 +17,46 @@ from datasette.database import QueryInterrupted
 from datasette.facets import ColumnFacet
 from datasette.utils import path_with_added_args, path_with_removed_args
 
-from .ledger import LEDGER, one_value, whole_table
+from .ledger import LEDGER, SUPPLIER_TOTALS, TOTALS_BY, totalled_filters, totals_where, whole_table
 
-_SUPPLIERS = "leverantor_kopare"
 # Ledger column -> the summary tables that hold the ledger's rows per value (rader): of the whole
-# ledger (under None), and of a page filtered on one value of a column of ledger.TOTALS_BY alone
-# (under that column; the table has it too).
+# ledger (under ()), and of a page with only the filters of a key of ledger.TOTALS_BY (under it;
+# the table has the filters' columns too).
+_OF_A_SUPPLIER = [filters for filters, table in TOTALS_BY.items() if table == SUPPLIER_TOTALS]
 SUMMARY_COUNTS = {
-    "kopare_id": {None: "kopare", "kopare_id": "kopare", "leverantor_nyckel": _SUPPLIERS, "leverantor_id": _SUPPLIERS},
-    "konto_nr": {None: "kopare_konto_manad", "kopare_id": "kopare_konto_manad"},
-    "forvaltning": {None: "kopare_forvaltning_manad", "kopare_id": "kopare_forvaltning_manad"},
-    "leverantor_nyckel": {None: "leverantor_konto", "kopare_id": _SUPPLIERS, "leverantor_nyckel": _SUPPLIERS,
-                          "leverantor_id": _SUPPLIERS},
-    "leverantor_id": {None: _SUPPLIERS, "kopare_id": _SUPPLIERS, "leverantor_nyckel": _SUPPLIERS,
-                      "leverantor_id": _SUPPLIERS},
+    "kopare_id": {(): "kopare", ("kopare_id",): "kopare", **dict.fromkeys(_OF_A_SUPPLIER, SUPPLIER_TOTALS)},
+    "konto_nr": {(): "kopare_konto_manad", ("kopare_id",): "kopare_konto_manad"},
+    "forvaltning": {(): "kopare_forvaltning_manad", ("kopare_id",): "kopare_forvaltning_manad"},
+    # A year's rows per supplier and buyer count the suppliers of a buyer's page too.
+    "leverantor_nyckel": {(): "leverantor_konto", **dict.fromkeys([("kopare_id",), *_OF_A_SUPPLIER], SUPPLIER_TOTALS)},
+    "leverantor_id": dict.fromkeys([(), ("kopare_id",), *_OF_A_SUPPLIER], SUPPLIER_TOTALS),
 }
-_ANY_OTHER = object()  # a page whose rows no summary counts
+_ANY_OTHER = ("",)  # the filters of a page whose rows no summary counts
 
 
 def _column(config: dict) -> str:
     return config.get("column") or config["simple"]
 
 
-def summary_count_sql(column: str, filtered_on: str | None) -> str:
+def summary_count_sql(column: str, filtered_on: tuple[str, ...]) -> str:
     """The rows per value of column, as Datasette's facet counts them (nulls left out), of the
-    whole ledger or (filtered_on a column) of the rows whose filtered_on is :p0."""
-    table = SUMMARY_COUNTS[column][filtered_on]
-    only = f" AND {filtered_on} = :p0" if filtered_on else ""
-    return (f"SELECT {column} AS value, sum(rader) AS count FROM {table} WHERE {column} IS NOT NULL{only} "
-            f"GROUP BY {column} HAVING count > 0")
+    whole ledger (filtered_on ()) or of the rows the filters select (:p0, :p1)."""
+    only = f" AND {totals_where(filtered_on)}" if filtered_on else ""
+    return (f"SELECT {column} AS value, sum(rader) AS count FROM {SUMMARY_COUNTS[column][filtered_on]} "
+            f"WHERE {column} IS NOT NULL{only} GROUP BY {column} HAVING count > 0")
 
 
 class LedgerColumnFacet(ColumnFacet):
     summaries_served: frozenset = frozenset()  # this database's summary tables (set before the facets run)
 
-    def _filtered_on(self):
-        """None for the whole ledger, the column for a page of one value of a column of
-        ledger.TOTALS_BY, _ANY_OTHER for any other page (whose facets Datasette counts)."""
+    def _filtered_on(self) -> tuple[str, ...]:
+        """() for the whole ledger, the filters for a page of a key of ledger.TOTALS_BY alone,
+        _ANY_OTHER for any other page (whose facets Datasette counts)."""
         if self.table != LEDGER:
             return _ANY_OTHER
         if not self.params and whole_table(self.sql):
-            return None
-        return one_value(self.sql, self.params) or _ANY_OTHER
+            return ()
+        return totalled_filters(self.sql, self.params) or _ANY_OTHER
 
     def _from_summary(self, config: dict) -> bool:
         return SUMMARY_COUNTS.get(_column(config), {}).get(self._filtered_on()) in self.summaries_served

@@ -19,26 +19,51 @@ def whole_table(sql: str) -> bool:
     return " where " not in sql.lower()
 
 
-# The columns a ledger page is filtered on first (?kopare_id=, and a supplier's key, which the
-# pages link by, or id, which a reader types), each with the table that holds the ledger's rows
-# (rader) and sum (summa) per value, and per buyer: with one of them as its only filter, a page's
-# count, sum and facets are read from that table. kopare is in every database (in a year's, the
-# year's figures); leverantor_kopare only in a year's.
-TOTALS_BY = {"kopare_id": "kopare", "leverantor_nyckel": "leverantor_kopare", "leverantor_id": "leverantor_kopare"}
+# The filters a ledger page is opened with first: one buyer (?kopare_id=), one supplier by key (as
+# the pages link) or by id (as a reader types), or a buyer and a supplier (a buyer page's supplier
+# row). Each names the table that holds the ledger's rows (rader) and sum (summa) per value of
+# those columns: with only those filters, a page's count, sum and facets are read from it. kopare
+# is in every database (in a year's, the year's figures); leverantor_kopare only in a year's.
+SUPPLIER_TOTALS = "leverantor_kopare"
+TOTALS_BY = {
+    ("kopare_id",): "kopare",
+    ("leverantor_nyckel",): SUPPLIER_TOTALS, ("leverantor_id",): SUPPLIER_TOTALS,
+    ("kopare_id", "leverantor_nyckel"): SUPPLIER_TOTALS, ("kopare_id", "leverantor_id"): SUPPLIER_TOTALS,
+}
 
-# How Datasette's queries of such a page end: its rows (with the page's order and limit), the
-# facets' rows (without them) and the count.
-_ONE_VALUE_FROM = rf'from\s+{LEDGER}\s+where\s+"(?P<column>{"|".join(TOTALS_BY)})"\s*=\s*:p0\s*'
-_ONE_VALUE = re.compile(rf'\s{_ONE_VALUE_FROM}(order\s+by\s+[\w\[\]"\s,]+?\s*)?(limit\s+\d+\s*)?$', re.IGNORECASE)
-ONE_VALUE_COUNT = re.compile(rf"select\s+count\(\*\)\s+{_ONE_VALUE_FROM}", re.IGNORECASE)  # whole, to fullmatch
+# How Datasette's queries of such a page end (its filters in the order of their names): its rows
+# (with the page's order and limit), the facets' rows (without them) and the count.
+_EQUAL = r'"(\w+)"\s*=\s*:p(\d)'
+_FILTERED_FROM = rf'from\s+{LEDGER}\s+where\s+(?P<where>{_EQUAL}(?:\s+and\s+{_EQUAL})?)\s*'
+_FILTERED = re.compile(rf'\s{_FILTERED_FROM}(order\s+by\s+[\w\[\]"\s,]+?\s*)?(limit\s+\d+\s*)?$', re.IGNORECASE)
+_FILTERED_COUNT = re.compile(rf"select\s+count\(\*\)\s+{_FILTERED_FROM}", re.IGNORECASE)
 
 
-def one_value(sql: str, params) -> str | None:
-    """The column of TOTALS_BY that a ledger page's query selects one value of (:p0) when that is
-    its only filter, else None."""
-    if params and set(params) == {"p0"} and (match := _ONE_VALUE.search(sql)):
-        return match["column"]
-    return None
+def _totalled(match: re.Match | None, params) -> tuple[str, ...] | None:
+    if not match or not isinstance(params, dict):
+        return None
+    equal = re.findall(_EQUAL, match["where"])
+    placeholders = [f"p{n}" for n in range(len(equal))]
+    if [f"p{n}" for _, n in equal] != placeholders or sorted(params) != placeholders:
+        return None
+    columns = tuple(column for column, _ in equal)
+    return columns if columns in TOTALS_BY else None
+
+
+def totalled_filters(sql: str, params) -> tuple[str, ...] | None:
+    """The filters of TOTALS_BY (a key of it) that a ledger page's query has, when they are all
+    it has, else None."""
+    return _totalled(_FILTERED.search(sql), params)
+
+
+def totalled_count(sql: str, params) -> tuple[str, ...] | None:
+    """As totalled_filters(), for a count of the page's rows (the whole query)."""
+    return _totalled(_FILTERED_COUNT.fullmatch(sql), params)
+
+
+def totals_where(filters: tuple[str, ...]) -> str:
+    """The condition on TOTALS_BY[filters] that selects the totals of the page's values (:p0, :p1)."""
+    return " AND ".join(f"{column} = :p{n}" for n, column in enumerate(filters))
 
 
 async def ledger_database(datasette):

@@ -9,7 +9,7 @@ import re
 from datasette import hookimpl
 from datasette.database import QueryInterrupted
 
-from .ledger import LEDGER, TOTALS_BY, one_value, whole_table
+from .ledger import LEDGER, TOTALS_BY, totalled_filters, totals_where, whole_table
 
 
 @hookimpl
@@ -43,13 +43,13 @@ def ledger_sum_vars(template, datasette, database, table, request):
         if request.args.get("_next") or not _PAGE_LIMIT.search(sql):
             return None
         db = datasette.get_database(database)
-        # The whole ledger's from the buyers' totals, one buyer's or supplier's from theirs, where
-        # the database has them (a buyer's exported file has none, a year's the suppliers').
-        column = one_value(sql, params)
+        # The whole ledger's from the buyers' totals, one buyer's or supplier's (or both) from theirs,
+        # where the database has them (a buyer's exported file has none, a year's the suppliers').
+        filters = totalled_filters(sql, params)
         if whole_table(sql) and await db.table_exists("kopare"):
             total = "SELECT round(sum(summa), 2) FROM kopare"
-        elif column is not None and await db.table_exists(TOTALS_BY[column]):
-            total = f"SELECT round(sum(summa), 2) FROM {TOTALS_BY[column]} WHERE {column} = :p0"
+        elif filters is not None and await db.table_exists(TOTALS_BY[filters]):
+            total = f"SELECT round(sum(summa), 2) FROM {TOTALS_BY[filters]} WHERE {totals_where(filters)}"
         else:
             total = f"SELECT round(sum(nettobelopp), 2) FROM ({_PAGE_ORDER.sub('', _PAGE_LIMIT.sub('', sql))})"
         try:

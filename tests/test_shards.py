@@ -320,9 +320,18 @@ async def test_one_suppliers_page_of_a_year_counts_sums_and_lists_buyers_of_that
         buyer = rows(year, "SELECT kopare_id FROM leverantorsreskontra GROUP BY 1 ORDER BY count(*) DESC")[0][0]
         page = (await split.client.get(f"/{year.stem}/leverantorsreskontra.json?kopare_id={buyer}"
                                        f"&_facet={column}&_facet_size=max")).json()
-        assert [(r["value"], r["count"]) for r in page["facet_results"][column]["results"]] == rows(
-            year, f"SELECT {column}, count(*) FROM leverantorsreskontra WHERE kopare_id = ? "
-                  f"AND {column} IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1", [buyer])
+        suppliers = rows(year, f"SELECT {column}, count(*) FROM leverantorsreskontra WHERE kopare_id = ? "
+                               f"AND {column} IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1", [buyer])
+        assert [(r["value"], r["count"]) for r in page["facet_results"][column]["results"]] == suppliers
+        for supplier, count in suppliers:  # a buyer page's supplier rows link here
+            pair = urlencode({"kopare_id": buyer, column: supplier})
+            page = (await split.client.get(f"/{year.stem}/leverantorsreskontra.json?{pair}")).json()
+            assert page["filtered_table_rows_count"] == count, (year.stem, supplier)
+            assert {r["value"]: r["count"] for r in page["facet_results"]["kopare_id"]["results"]} == {buyer: count}
+            total = rows(year, f"SELECT round(sum(nettobelopp), 2) FROM leverantorsreskontra WHERE kopare_id = ? "
+                               f"AND {column} = ?", [buyer, supplier])[0][0]
+            html = (await split.client.get(f"/{year.stem}/leverantorsreskontra?{pair}")).text
+            assert f"{number(total, 2)} kr" in html, (year.stem, supplier)
 
 
 async def test_a_suppliers_page_of_a_year_is_counted_from_its_totals_and_no_other_page_is(sharded, tmp_path):
@@ -333,14 +342,16 @@ async def test_a_suppliers_page_of_a_year_is_counted_from_its_totals_and_no_othe
         conn.execute("UPDATE leverantor_kopare SET rader = rader + 1000000, summa = "
                      "CASE kopare_id WHEN ? THEN 123456789.25 ELSE 0 END WHERE leverantor_id = ?", [buyer, supplier])
     datasette = make_datasette([year])
-    for one in (urlencode({"leverantor_id": supplier}), urlencode({"leverantor_nyckel": supplier})):
+    for one in (urlencode({"leverantor_id": supplier}), urlencode({"leverantor_nyckel": supplier}),
+                urlencode({"kopare_id": buyer, "leverantor_nyckel": supplier})):
         page = (await datasette.client.get(f"/{year.stem}/leverantorsreskontra.json?{one}")).json()
         assert page["filtered_table_rows_count"] > 1000000, one
         assert page["facet_results"]["kopare_id"]["results"][0]["count"] > 1000000, one
         html = (await datasette.client.get(f"/{year.stem}/leverantorsreskontra?{one}")).text
         assert f"{number(123456789.25, 2)} kr" in html, one
     one = urlencode({"leverantor_id": supplier})
-    for filtered in (f"{one}&konto_nr__notnull=1", f"leverantor_id__startswith={supplier}", f"{one}&_where=1%3D1"):
+    for filtered in (f"{one}&konto_nr__notnull=1", f"leverantor_id__startswith={supplier}", f"{one}&_where=1%3D1",
+                     f"{one}&leverantor_nyckel={supplier}", f"{one}&kopare_id__not=0"):
         page = (await datasette.client.get(f"/{year.stem}/leverantorsreskontra.json?{filtered}")).json()
         assert page["filtered_table_rows_count"] < 1000000, filtered  # counted: the rows shown
         assert all(r["count"] < 1000000 for r in page["facet_results"]["kopare_id"]["results"]), filtered
