@@ -1,11 +1,11 @@
-"""Facets on the whole ledger, or on one buyer's or supplier's rows, read from the summaries built at load.
+"""Facets on the whole ledger, or on a buyer's, supplier's or month's rows, read from the summaries built at load.
 
 Datasette counts a column facet with a GROUP BY over the rows a table page shows: over a whole
 ledger of ten million rows that takes a second, longer than the facet time limit, so the
 ledger's default facet (per buyer) would time out on its unfiltered page; over the largest
 buyer's rows of a national year, a quarter of a second. The rows per buyer are in kopare
-already, those per account, unit and supplier in the summaries of each (per buyer, but for the
-suppliers), and a year's database holds them per supplier and buyer. Datasette's column
+already, those per account, unit and month in the summaries of each (per buyer), per supplier
+in leverantor_konto, and a year's database holds them per supplier and buyer. Datasette's column
 facet is kept for everything else (other filters, other columns, other tables): this one takes
 its place and answers only those facets from the summaries.
 """
@@ -17,49 +17,52 @@ from datasette.database import QueryInterrupted
 from datasette.facets import ColumnFacet
 from datasette.utils import path_with_added_args, path_with_removed_args
 
-from .ledger import LEDGER, SUPPLIER_TOTALS, TOTALS_BY, totalled_filters, totals_where, whole_table
+from .ledger import (LEDGER, MONTH_TOTALS, SUPPLIER_TOTALS, TOTALS_BY, WHOLE_LEDGER, SummarisedFilters,
+                     summarised_filters, whole_table)
 
 # Ledger column -> the summary tables that hold the ledger's rows per value (rader): of the whole
 # ledger (under ()), and of a page with only the filters of a key of ledger.TOTALS_BY (under it;
 # the table has the filters' columns too).
-_OF_A_SUPPLIER = [filters for filters, table in TOTALS_BY.items() if table == SUPPLIER_TOTALS]
+_OF_A_SUPPLIER = [columns for columns, table in TOTALS_BY.items() if table == SUPPLIER_TOTALS]
+_OF_A_MONTH = [("manad",), ("kopare_id", "manad")]
 SUMMARY_COUNTS = {
-    "kopare_id": {(): "kopare", ("kopare_id",): "kopare", **dict.fromkeys(_OF_A_SUPPLIER, SUPPLIER_TOTALS)},
-    "konto_nr": {(): "kopare_konto_manad", ("kopare_id",): "kopare_konto_manad"},
-    "forvaltning": {(): "kopare_forvaltning_manad", ("kopare_id",): "kopare_forvaltning_manad"},
+    "kopare_id": {(): "kopare", ("kopare_id",): "kopare", **dict.fromkeys(_OF_A_SUPPLIER, SUPPLIER_TOTALS),
+                  **dict.fromkeys(_OF_A_MONTH, MONTH_TOTALS)},
+    "konto_nr": dict.fromkeys([(), ("kopare_id",), *_OF_A_MONTH], "kopare_konto_manad"),
+    "forvaltning": dict.fromkeys([(), ("kopare_id",), *_OF_A_MONTH], "kopare_forvaltning_manad"),
     # A year's rows per supplier and buyer count the suppliers of a buyer's page too.
     "leverantor_nyckel": {(): "leverantor_konto", **dict.fromkeys([("kopare_id",), *_OF_A_SUPPLIER], SUPPLIER_TOTALS)},
     "leverantor_id": dict.fromkeys([(), ("kopare_id",), *_OF_A_SUPPLIER], SUPPLIER_TOTALS),
 }
-_ANY_OTHER = ("",)  # the filters of a page whose rows no summary counts
 
 
 def _column(config: dict) -> str:
     return config.get("column") or config["simple"]
 
 
-def summary_count_sql(column: str, filtered_on: tuple[str, ...]) -> str:
+def summary_count_sql(column: str, filters: SummarisedFilters) -> str:
     """The rows per value of column, as Datasette's facet counts them (nulls left out), of the
-    whole ledger (filtered_on ()) or of the rows the filters select (:p0, :p1)."""
-    only = f" AND {totals_where(filtered_on)}" if filtered_on else ""
-    return (f"SELECT {column} AS value, sum(rader) AS count FROM {SUMMARY_COUNTS[column][filtered_on]} "
+    rows the filters select (all for WHOLE_LEDGER)."""
+    only = f" AND {filters.where}" if filters.where else ""
+    return (f"SELECT {column} AS value, sum(rader) AS count FROM {SUMMARY_COUNTS[column][filters.columns]} "
             f"WHERE {column} IS NOT NULL{only} GROUP BY {column} HAVING count > 0")
 
 
 class LedgerColumnFacet(ColumnFacet):
     summaries_served: frozenset = frozenset()  # this database's summary tables (set before the facets run)
 
-    def _filtered_on(self) -> tuple[str, ...]:
-        """() for the whole ledger, the filters for a page of a key of ledger.TOTALS_BY alone,
-        _ANY_OTHER for any other page (whose facets Datasette counts)."""
+    def _filters(self) -> SummarisedFilters | None:
+        """WHOLE_LEDGER, a page's filters that a summary holds, or None for any other page (whose
+        facets Datasette counts)."""
         if self.table != LEDGER:
-            return _ANY_OTHER
+            return None
         if not self.params and whole_table(self.sql):
-            return ()
-        return totalled_filters(self.sql, self.params) or _ANY_OTHER
+            return WHOLE_LEDGER
+        return summarised_filters(self.sql, self.params)
 
     def _from_summary(self, config: dict) -> bool:
-        return SUMMARY_COUNTS.get(_column(config), {}).get(self._filtered_on()) in self.summaries_served
+        filters = self._filters()
+        return filters is not None and SUMMARY_COUNTS.get(_column(config), {}).get(filters.columns) in self.summaries_served
 
     def get_configs(self):
         return [c for c in super().get_configs() if not self._from_summary(c["config"])]
@@ -89,7 +92,7 @@ class LedgerColumnFacet(ColumnFacet):
         column = _column(source_and_config["config"])
         size = self.get_facet_size()
         rows = (await self.ds.execute(
-            self.database, f"{summary_count_sql(column, self._filtered_on())} ORDER BY count DESC, value "
+            self.database, f"{summary_count_sql(column, self._filters())} ORDER BY count DESC, value "
                            f"LIMIT {size + 1}",
             self.params, custom_time_limit=self.ds.setting("facet_time_limit_ms"),
         )).rows

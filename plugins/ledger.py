@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import calendar
 import os
 import re
 import sqlite3
 from collections.abc import Awaitable, Callable
 from contextlib import closing
+from dataclasses import dataclass
 
 from openup.shards import read_year_databases
 
@@ -20,50 +22,84 @@ def whole_table(sql: str) -> bool:
 
 
 # The filters a ledger page is opened with first: one buyer (?kopare_id=), one supplier by key (as
-# the pages link) or by id (as a reader types), or a buyer and a supplier (a buyer page's supplier
-# row). Each names the table that holds the ledger's rows (rader) and sum (summa) per value of
-# those columns: with only those filters, a page's count, sum and facets are read from it. kopare
-# is in every database (in a year's, the year's figures); leverantor_kopare only in a year's.
+# the pages link) or by id (as a reader types), a buyer and a supplier (a buyer page's supplier
+# row), and a whole month, of every buyer or of one (the pages' monthly figures; "manad" below).
+# Each names the table that holds the ledger's rows (rader) and sum (summa) per value of those
+# columns: with only those filters, a page's count, sum and facets are read from it. kopare and
+# kopare_manad are in every database (in a year's, the year's figures); leverantor_kopare only in
+# a year's.
 SUPPLIER_TOTALS = "leverantor_kopare"
+MONTH_TOTALS = "kopare_manad"
 TOTALS_BY = {
     ("kopare_id",): "kopare",
     ("leverantor_nyckel",): SUPPLIER_TOTALS, ("leverantor_id",): SUPPLIER_TOTALS,
     ("kopare_id", "leverantor_nyckel"): SUPPLIER_TOTALS, ("kopare_id", "leverantor_id"): SUPPLIER_TOTALS,
+    ("manad",): MONTH_TOTALS, ("kopare_id", "manad"): MONTH_TOTALS,
 }
+
+
+@dataclass(frozen=True)
+class SummarisedFilters:
+    """A ledger page's filters that a summary holds the figures of: their columns (a key of
+    TOTALS_BY) and the condition on the summary that selects the page's rows' totals."""
+
+    columns: tuple[str, ...]
+    where: str
+
+
+WHOLE_LEDGER = SummarisedFilters((), "")
+
 
 # How Datasette's queries of such a page end (its filters in the order of their names): its rows
 # (with the page's order and limit), the facets' rows (without them) and the count.
-_EQUAL = r'"(\w+)"\s*=\s*:p(\d)'
-_FILTERED_FROM = rf'from\s+{LEDGER}\s+where\s+(?P<where>{_EQUAL}(?:\s+and\s+{_EQUAL})?)\s*'
+_CONDITION = r'"\w+"\s*(?:=|>=|<=)\s*:p\d+'
+_CONDITION_PARTS = re.compile(r'"(\w+)"\s*(=|>=|<=)\s*:(p\d+)')
+_FILTERED_FROM = rf'from\s+{LEDGER}\s+where\s+(?P<where>{_CONDITION}(?:\s+and\s+{_CONDITION}){{0,3}})\s*'
 _FILTERED = re.compile(rf'\s{_FILTERED_FROM}(order\s+by\s+[\w\[\]"\s,]+?\s*)?(limit\s+\d+\s*)?$', re.IGNORECASE)
 _FILTERED_COUNT = re.compile(rf"select\s+count\(\*\)\s+{_FILTERED_FROM}", re.IGNORECASE)
+_DAY = re.compile(r"^(\d{4}-\d{2})-(\d{2})$")
 
 
-def _totalled(match: re.Match | None, params) -> tuple[str, ...] | None:
+def _whole_month(first: str, last: str) -> str | None:
+    """The month ('2023-06') whose every day lies from first to last, both in it, else None (the
+    pages give a month as its first day to the 31st)."""
+    start, end = _DAY.match(first), _DAY.match(last)
+    if not start or not end or start[1] != end[1] or start[2] != "01":
+        return None
+    year, month = map(int, start[1].split("-"))
+    return start[1] if 1 <= month <= 12 and int(end[2]) >= calendar.monthrange(year, month)[1] else None
+
+
+def _summarised(match: re.Match | None, params) -> SummarisedFilters | None:
     if not match or not isinstance(params, dict):
         return None
-    equal = re.findall(_EQUAL, match["where"])
-    placeholders = [f"p{n}" for n in range(len(equal))]
-    if [f"p{n}" for _, n in equal] != placeholders or sorted(params) != placeholders:
+    conditions = _CONDITION_PARTS.findall(match["where"])
+    if sorted(params) != sorted(parameter for _, _, parameter in conditions):
         return None
-    columns = tuple(column for column, _ in equal)
-    return columns if columns in TOTALS_BY else None
+    equal = {column: parameter for column, operator, parameter in conditions if operator == "="}
+    dates = {operator: params[parameter] for column, operator, parameter in conditions
+             if column == "bokforingsdatum" and operator != "="}
+    if len(equal) + len(dates) != len(conditions) or "bokforingsdatum" in equal:
+        return None
+    month = _whole_month(dates.get(">=", ""), dates.get("<=", "")) if dates else None
+    if dates and month is None:
+        return None
+    columns = tuple(sorted(equal)) + (("manad",) if month else ())
+    if columns not in TOTALS_BY:
+        return None
+    where = [f"{column} = :{parameter}" for column, parameter in sorted(equal.items())]
+    return SummarisedFilters(columns, " AND ".join(where + ([f"manad = '{month}'"] if month else [])))
 
 
-def totalled_filters(sql: str, params) -> tuple[str, ...] | None:
-    """The filters of TOTALS_BY (a key of it) that a ledger page's query has, when they are all
-    it has, else None."""
-    return _totalled(_FILTERED.search(sql), params)
+def summarised_filters(sql: str, params) -> SummarisedFilters | None:
+    """The filters of a ledger page's query when they are all it has and a summary holds their
+    figures (TOTALS_BY), else None."""
+    return _summarised(_FILTERED.search(sql), params)
 
 
-def totalled_count(sql: str, params) -> tuple[str, ...] | None:
-    """As totalled_filters(), for a count of the page's rows (the whole query)."""
-    return _totalled(_FILTERED_COUNT.fullmatch(sql), params)
-
-
-def totals_where(filters: tuple[str, ...]) -> str:
-    """The condition on TOTALS_BY[filters] that selects the totals of the page's values (:p0, :p1)."""
-    return " AND ".join(f"{column} = :p{n}" for n, column in enumerate(filters))
+def summarised_count(sql: str, params) -> SummarisedFilters | None:
+    """As summarised_filters(), for a count of the page's rows (the whole query)."""
+    return _summarised(_FILTERED_COUNT.fullmatch(sql), params)
 
 
 async def ledger_database(datasette):

@@ -9,7 +9,7 @@ import re
 from datasette import hookimpl
 from datasette.database import QueryInterrupted
 
-from .ledger import LEDGER, TOTALS_BY, totalled_filters, totals_where, whole_table
+from .ledger import LEDGER, TOTALS_BY, summarised_filters, whole_table
 
 
 @hookimpl
@@ -43,13 +43,13 @@ def ledger_sum_vars(template, datasette, database, table, request):
         if request.args.get("_next") or not _PAGE_LIMIT.search(sql):
             return None
         db = datasette.get_database(database)
-        # The whole ledger's from the buyers' totals, one buyer's or supplier's (or both) from theirs,
+        # The whole ledger's from the buyers' totals, a buyer's, supplier's or month's from theirs,
         # where the database has them (a buyer's exported file has none, a year's the suppliers').
-        filters = totalled_filters(sql, params)
+        filters = summarised_filters(sql, params)
         if whole_table(sql) and await db.table_exists("kopare"):
             total = "SELECT round(sum(summa), 2) FROM kopare"
-        elif filters is not None and await db.table_exists(TOTALS_BY[filters]):
-            total = f"SELECT round(sum(summa), 2) FROM {TOTALS_BY[filters]} WHERE {totals_where(filters)}"
+        elif filters is not None and await db.table_exists(TOTALS_BY[filters.columns]):
+            total = f"SELECT round(sum(summa), 2) FROM {TOTALS_BY[filters.columns]} WHERE {filters.where}"
         else:
             total = f"SELECT round(sum(nettobelopp), 2) FROM ({_PAGE_ORDER.sub('', _PAGE_LIMIT.sub('', sql))})"
         try:

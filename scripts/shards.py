@@ -29,13 +29,14 @@ from .database import connect, create_indexes, create_tables, drop_indexes, enab
 from .national import Part, add_part, finish_merging, flags_of, parts_of, start_merging
 from .periods import FIRST_COVERED_DAY, LAST_COVERED_DAY, period_bounds
 from .processes import run_all
-from .schema import (BUILD_INFO, BUYER_ACCOUNT_MONTH, BUYER_UNIT_MONTH, BUYERS, DIRECT_AWARD_LIMITS, LEDGER,
+from .schema import (BUILD_INFO, BUYER_ACCOUNT_MONTH, BUYER_MONTH, BUYER_UNIT_MONTH, BUYERS, DIRECT_AWARD_LIMITS, LEDGER,
                      SCHEMA_VERSION, SOURCE_FILES, SUPPLIER_BUYERS, TABLES_BESIDE_LEDGER, Table)
 
 NATIONAL_TABLES = TABLES_BESIDE_LEDGER
 # A year's database: its rows, the files they came from, and the year's figures that the ledger
 # page's count, sum and facets read (plugins/counts.py, facets.py), kopare's for that year alone.
-YEAR_TABLES = (LEDGER, SOURCE_FILES, BUYERS, BUYER_ACCOUNT_MONTH, BUYER_UNIT_MONTH, SUPPLIER_BUYERS, BUILD_INFO)
+YEAR_TABLES = (LEDGER, SOURCE_FILES, BUYERS, BUYER_MONTH, BUYER_ACCOUNT_MONTH, BUYER_UNIT_MONTH, SUPPLIER_BUYERS,
+               BUILD_INFO)
 # What a reader sorts or filters a year's ledger by beyond the load's indexes: built once here,
 # in a file written once, rather than kept up at every load. A buyer's or supplier's rows in id
 # order (a table page's) are read from the key alone: the load's indexes order them by date or
@@ -45,7 +46,7 @@ READ_INDEXES = (("bokforingsdatum",), ("nettobelopp",), ("fakturanummer",), ("ve
                 ("konto_nr", "bokforingsdatum"), ("kopare_id",), ("leverantor_id",), ("leverantor_nyckel",))
 YEAR_DATABASES_KEY = "arsdatabaser"  # in the national database's databasinfo: {year: database name}
 YEAR_CONTENT_KEY = "arsinnehall"  # in a year database's databasinfo: what it was written from
-_FORMAT = "3"  # of a year's database: a new one rewrites every year
+_FORMAT = "4"  # of a year's database: a new one rewrites every year
 
 
 @dataclass
@@ -357,7 +358,7 @@ def _write_year(path: Path, summaries: sqlite3.Connection, national: Path, year:
     with db.conn:
         db.execute("BEGIN")
         _copy(db, SOURCE_FILES, f"WHERE id IN ({_ids(spans)})")
-        for table in (BUYER_ACCOUNT_MONTH, BUYER_UNIT_MONTH):
+        for table in (BUYER_MONTH, BUYER_ACCOUNT_MONTH, BUYER_UNIT_MONTH):
             _copy(db, table, "WHERE ar = ?", [year])
         _year_buyers(db, summaries, year)
         _year_suppliers(db)

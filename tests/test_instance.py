@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import csv
 import io
 import re
@@ -15,6 +16,7 @@ from openup.planted import SAMPLE_BUYERS
 from openup.schema import TABLES
 from openup_plugins.swedish import number
 from openup_plugins.facets import SUMMARY_COUNTS
+from openup_plugins.ledger import summarised_count
 from openup_plugins.instance import METADATA, SETTINGS, instance_metadata, make_datasette
 
 
@@ -297,6 +299,64 @@ async def test_one_buyers_ledger_page_counts_sums_and_facets_every_row_of_that_b
                 assert list(_facet_counts(page, column).items()) == expected, (buyer, column)
             html = (await datasette.client.get(f"/{db_name}/leverantorsreskontra?kopare_id={buyer}")).text
             assert total is None or f"{number(total, 2)} kr" in html, buyer
+
+
+async def test_a_months_ledger_page_counts_sums_and_facets_every_row_of_that_month(datasette, db_name, sample_db):
+    """The pages link a month's figures (of every buyer, or of one) to the ledger filtered on the
+    month's first day to the 31st: such a page is read from kopare_manad and the month's summaries."""
+    with sqlite3.connect(sample_db) as conn:
+        buyer = conn.execute("SELECT kopare_id FROM leverantorsreskontra GROUP BY 1 ORDER BY count(*) DESC").fetchone()[0]
+        months = [m for (m,) in conn.execute("SELECT DISTINCT substr(bokforingsdatum, 1, 7) FROM leverantorsreskontra")]
+        assert len(months) > 12
+        for month, of_buyer in [(m, None) for m in months] + [(m, buyer) for m in months]:
+            where, params = "substr(bokforingsdatum, 1, 7) = ?" + (" AND kopare_id = ?" if of_buyer else ""), \
+                [month, *([of_buyer] if of_buyer else [])]
+            count, total = conn.execute(f"SELECT count(*), round(sum(nettobelopp), 2) FROM leverantorsreskontra "
+                                        f"WHERE {where}", params).fetchone()
+            query = (f"bokforingsdatum__gte={month}-01&bokforingsdatum__lte={month}-31"
+                     + (f"&kopare_id={of_buyer}" if of_buyer else ""))
+            page = (await datasette.client.get(f"/{db_name}/leverantorsreskontra.json?{query}"
+                                               "&_facet=konto_nr&_facet_size=max")).json()
+            assert page["filtered_table_rows_count"] == count, query
+            for column in ("kopare_id", "konto_nr"):
+                expected = conn.execute(f"SELECT {column}, count(*) FROM leverantorsreskontra WHERE {where} "
+                                        f"AND {column} IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1", params).fetchall()
+                assert list(_facet_counts(page, column).items()) == expected, (query, column)
+            html = (await datasette.client.get(f"/{db_name}/leverantorsreskontra?{query}")).text
+            assert total is None or f"{number(total, 2)} kr" in html, query
+
+
+def test_a_whole_month_is_its_first_day_to_its_last_or_later():
+    sql = 'select count(*) from leverantorsreskontra where "bokforingsdatum" >= :p0 and "bokforingsdatum" <= :p1'
+    assert summarised_count(sql, {"p0": "2024-02-01", "p1": "2024-02-29"}).where == "manad = '2024-02'"
+    assert summarised_count(sql, {"p0": "2023-02-01", "p1": "2023-02-28"}).where == "manad = '2023-02'"
+    assert summarised_count(sql, {"p0": "2023-02-01", "p1": "2023-02-31"}).where == "manad = '2023-02'"
+    for first, last in (("2024-02-01", "2024-02-28"), ("2024-02-01", "2024-03-01"), ("2024-13-01", "2024-13-31"),
+                        ("2024-02-02", "2024-02-29"), ("2024-02", "2024-02-29")):
+        assert summarised_count(sql, {"p0": first, "p1": last}) is None, (first, last)
+
+
+async def test_a_months_page_is_counted_from_the_months_totals_and_a_part_of_a_month_is_not(sample_db, tmp_path):
+    tampered = tmp_path / sample_db.name
+    shutil.copy(sample_db, tampered)
+    with sqlite3.connect(tampered) as conn:
+        buyer, month = conn.execute("SELECT kopare_id, manad FROM kopare_manad ORDER BY rader DESC").fetchone()
+        conn.execute("UPDATE kopare_manad SET rader = rader + 1000000 WHERE kopare_id = ? AND manad = ?", [buyer, month])
+    datasette = make_datasette([tampered])
+    year, number_of = int(month[:4]), int(month[5:])
+    last = calendar.monthrange(year, number_of)[1]
+    for days in (("01", "31"), ("01", f"{last}")):
+        for of_buyer in ("", f"&kopare_id={buyer}"):
+            query = f"bokforingsdatum__gte={month}-{days[0]}&bokforingsdatum__lte={month}-{days[1]}{of_buyer}"
+            page = (await datasette.client.get(f"/{tampered.stem}/leverantorsreskontra.json?{query}")).json()
+            assert page["filtered_table_rows_count"] > 1000000, query
+    for query in (f"bokforingsdatum__gte={month}-02&bokforingsdatum__lte={month}-31",
+                  f"bokforingsdatum__gte={month}-01&bokforingsdatum__lte={month}-{last - 1:02d}",
+                  f"bokforingsdatum__gte={month}-01&bokforingsdatum__lte={month}-31&konto_nr__notnull=1",
+                  f"bokforingsdatum__gt={month}-01&bokforingsdatum__lte={month}-31",
+                  f"bokforingsdatum__gte={month}-01"):
+        page = (await datasette.client.get(f"/{tampered.stem}/leverantorsreskontra.json?{query}")).json()
+        assert page["filtered_table_rows_count"] < 1000000, query  # counted: the rows shown
 
 
 async def test_the_whole_ledger_and_one_buyers_are_counted_from_the_buyers_totals(sample_db, tmp_path):

@@ -334,6 +334,32 @@ async def test_one_suppliers_page_of_a_year_counts_sums_and_lists_buyers_of_that
             assert f"{number(total, 2)} kr" in html, (year.stem, supplier)
 
 
+async def test_a_months_page_of_a_year_counts_sums_and_facets_that_months_rows(instances, sharded):
+    """Every month of every year, of every buyer and of the largest, as the pages link it (sent on
+    to the year's database): read from the year's kopare_manad and month summaries."""
+    _, split = instances
+    for year in sharded[1:]:
+        buyer = rows(year, "SELECT kopare_id FROM leverantorsreskontra GROUP BY 1 ORDER BY count(*) DESC")[0][0]
+        for (month,) in rows(year, "SELECT DISTINCT substr(bokforingsdatum, 1, 7) FROM leverantorsreskontra"):
+            for of_buyer in (None, buyer):
+                where = "substr(bokforingsdatum, 1, 7) = ?" + (" AND kopare_id = ?" if of_buyer else "")
+                params = [month, *([of_buyer] if of_buyer else [])]
+                count, total = rows(year, f"SELECT count(*), round(sum(nettobelopp), 2) FROM leverantorsreskontra "
+                                          f"WHERE {where}", params)[0]
+                link = (f"/openup/leverantorsreskontra.json?bokforingsdatum__gte={month}-01&bokforingsdatum__lte="
+                        f"{month}-31" + (f"&kopare_id={of_buyer}" if of_buyer else ""))
+                sent = await split.client.get(f"{link}&_facet=konto_nr&_facet_size=max")
+                assert sent.status_code == 302, link
+                page = (await split.client.get(sent.headers["location"])).json()
+                assert page["filtered_table_rows_count"] == count, link
+                for column in ("kopare_id", "konto_nr"):
+                    counted = {r["value"]: r["count"] for r in page["facet_results"][column]["results"]}
+                    assert counted == dict(rows(year, f"SELECT {column}, count(*) FROM leverantorsreskontra WHERE "
+                                                      f"{where} AND {column} IS NOT NULL GROUP BY 1", params)), link
+                html = (await split.client.get(sent.headers["location"].replace(".json", ""))).text
+                assert total is None or f"{number(total, 2)} kr" in html, link
+
+
 async def test_a_suppliers_page_of_a_year_is_counted_from_its_totals_and_no_other_page_is(sharded, tmp_path):
     year = tmp_path / sharded[-1].name
     shutil.copy(sharded[-1], year)
