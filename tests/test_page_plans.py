@@ -132,3 +132,27 @@ async def test_a_suppliers_page_reads_its_figures_from_indexes_alone(sample_db, 
                  if "kopare_leverantor_" in step]
     assert steps and [step for step in steps if " USING COVERING INDEX " not in step
                       and "(kopare_id=? AND leverantor_nyckel=?)" not in step] == []
+
+
+async def test_a_months_rows_as_the_pages_link_them_are_read_in_index_order(sample_db, tmp_path, traced_queries):
+    """The /inkop page's monthly figures and a buyer's link to the month's rows, of every buyer or
+    of one: listed by date, those rows are read in the date index's order, not all sorted (a
+    national month of every buyer is 830,000 rows of a year's database)."""
+    assert run_openup("shard", "--db", sample_db, tmp_path).exit_code == 0
+    national, *years = [tmp_path / "openup.db", *sorted(tmp_path.glob("openup_*.db"))]
+    datasette = make_datasette([national, *years])
+    with sqlite3.connect(national) as conn:
+        buyer = conn.execute("SELECT kopare_id FROM kopare ORDER BY rader DESC").fetchone()[0]
+    links = [row["rader_url"] for path in ("/inkop.json", f"/inkop/kopare/{buyer}.json")
+             for row in (await datasette.client.get(path)).json()["per_manad"]]
+    assert len(links) > 12
+    for link in links[:3] + links[-3:]:
+        sent = await datasette.client.get(link)
+        assert sent.status_code == 302, link
+        traced_queries.clear()
+        assert (await datasette.client.get(sent.headers["location"])).status_code == 200
+        rows_query = next(sql for sql in traced_queries if " limit 51" in sql)
+        year = next(path for path in years if f"/{path.stem}/" in sent.headers["location"])
+        with sqlite3.connect(year) as conn:
+            plan = [row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {rows_query}")]
+        assert not [step for step in plan if "TEMP B-TREE" in step and "RIGHT PART" not in step], (link, plan)

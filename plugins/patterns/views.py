@@ -30,12 +30,16 @@ _YEAR = "(:ar = '' OR ar = CAST(:ar AS INTEGER))"
 
 def rows_path(database, period=None, **equal) -> str:
     """The ledger rows behind a figure, as a table page's path: each column equal to its value
-    (a blank one blank), booked within the period (a year or a month) when one is given."""
+    (a blank one blank), booked within the period (a year or a month) when one is given. A month's
+    rows are listed by date: in id order they were sorted first (a national month of every buyer,
+    830,000 rows of a year's database: 76 ms), by date they are read in the date index's order."""
     args = [(f"{column}__isblank", "1") if value in (None, "") else (column, value)
             for column, value in equal.items()]
     if period:
         first, last = period_bounds(str(period))
         args += [("bokforingsdatum__gte", first), ("bokforingsdatum__lte", last)]
+        if len(str(period)) == 7:
+            args.append(("_sort", "bokforingsdatum"))
     return f"/{database.name}/leverantorsreskontra?{urlencode(args)}"
 
 
