@@ -57,13 +57,18 @@ _CONDITION_PARTS = re.compile(r'"(\w+)"\s*(=|>=|<=)\s*:(p\d+)')
 _FILTERED_FROM = rf'from\s+{LEDGER}\s+where\s+(?P<where>{_CONDITION}(?:\s+and\s+{_CONDITION}){{0,3}})\s*'
 _FILTERED = re.compile(rf'\s{_FILTERED_FROM}(order\s+by\s+[\w\[\]"\s,]+?\s*)?(limit\s+\d+\s*)?$', re.IGNORECASE)
 _FILTERED_COUNT = re.compile(rf"select\s+count\(\*\)\s+{_FILTERED_FROM}", re.IGNORECASE)
-_DAY = re.compile(r"^(\d{4}-\d{2})-(\d{2})$")
+_DAY = re.compile(r"([0-9]{4}-[0-9]{2})-([0-9]{2})")
+# The ledger's columns among TOTALS_BY's (manad is a summary's: on the ledger, SQLite would read
+# "manad" as a string, and the page would list no row).
+_LEDGER_COLUMNS = {"kopare_id", "leverantor_nyckel", "leverantor_id"}
 
 
-def _whole_month(first: str, last: str) -> str | None:
+def _whole_month(first, last) -> str | None:
     """The month ('2023-06') whose every day lies from first to last, both in it, else None (the
-    pages give a month as its first day to the 31st)."""
-    start, end = _DAY.match(first), _DAY.match(last)
+    pages give a month as its first day to the 31st; Datasette passes a year alone as a number)."""
+    if not isinstance(first, str) or not isinstance(last, str):
+        return None
+    start, end = _DAY.fullmatch(first), _DAY.fullmatch(last)
     if not start or not end or start[1] != end[1] or start[2] != "01":
         return None
     year, month = map(int, start[1].split("-"))
@@ -79,7 +84,7 @@ def _summarised(match: re.Match | None, params) -> SummarisedFilters | None:
     equal = {column: parameter for column, operator, parameter in conditions if operator == "="}
     dates = {operator: params[parameter] for column, operator, parameter in conditions
              if column == "bokforingsdatum" and operator != "="}
-    if len(equal) + len(dates) != len(conditions) or "bokforingsdatum" in equal:
+    if len(equal) + len(dates) != len(conditions) or not set(equal) <= _LEDGER_COLUMNS:
         return None
     month = _whole_month(dates.get(">=", ""), dates.get("<=", "")) if dates else None
     if dates and month is None:

@@ -221,6 +221,15 @@ async def test_a_link_within_a_year_is_sent_to_that_years_database(instances):
         assert response.headers["location"] == f"/openup_{year}/leverantorsreskontra.csv{kept}", asked
 
 
+async def test_a_link_from_a_year_alone_lists_the_years_with_their_rows(instances, sharded):
+    """Datasette passes a year alone as a number: each year's rows are counted as listed."""
+    _, split = instances
+    years = (await split.client.get("/openup/leverantorsreskontra.json?bokforingsdatum__gte=2016")).json()["ar"]
+    assert len(years) > 1 and [year["rader"] for year in years] == [
+        rows(path, "SELECT count(*) FROM leverantorsreskontra")[0][0] for path in sharded[1:]
+        if int(path.stem[-4:]) >= 2016]
+
+
 async def test_a_link_to_a_whole_year_is_sent_on_without_its_dates(instances):
     """The year's database holds that year alone: the pages' links to a buyer's or supplier's rows
     of a year become the year's page of that buyer or supplier, whose figures are read from totals."""
