@@ -12,6 +12,8 @@ its place and answers only those facets from the summaries.
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from datasette import hookimpl
 from datasette.database import QueryInterrupted
 from datasette.facets import ColumnFacet
@@ -51,6 +53,7 @@ def summary_count_sql(column: str, filters: SummarisedFilters) -> str:
 class LedgerColumnFacet(ColumnFacet):
     summaries_served: frozenset = frozenset()  # this database's summary tables (set before the facets run)
 
+    @cached_property
     def _filters(self) -> SummarisedFilters | None:
         """WHOLE_LEDGER, a page's filters that a summary holds, or None for any other page (whose
         facets Datasette counts)."""
@@ -61,7 +64,7 @@ class LedgerColumnFacet(ColumnFacet):
         return summarised_filters(self.sql, self.params)
 
     def _from_summary(self, config: dict) -> bool:
-        filters = self._filters()
+        filters = self._filters
         return filters is not None and SUMMARY_COUNTS.get(_column(config), {}).get(filters.columns) in self.summaries_served
 
     def get_configs(self):
@@ -92,7 +95,7 @@ class LedgerColumnFacet(ColumnFacet):
         column = _column(source_and_config["config"])
         size = self.get_facet_size()
         rows = (await self.ds.execute(
-            self.database, f"{summary_count_sql(column, self._filters())} ORDER BY count DESC, value "
+            self.database, f"{summary_count_sql(column, self._filters)} ORDER BY count DESC, value "
                            f"LIMIT {size + 1}",
             self.params, custom_time_limit=self.ds.setting("facet_time_limit_ms"),
         )).rows

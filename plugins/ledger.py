@@ -52,8 +52,7 @@ WHOLE_LEDGER = SummarisedFilters((), "")
 
 # How Datasette's queries of such a page end (its filters in the order of their names): its rows
 # (with the page's order and limit), the facets' rows (without them) and the count.
-_CONDITION = r'"\w+"\s*(?:=|>=|<=)\s*:p\d+'
-_CONDITION_PARTS = re.compile(r'"(\w+)"\s*(=|>=|<=)\s*:(p\d+)')
+_CONDITION = r'"(\w+)"\s*(=|>=|<=)\s*:(p\d+)'  # column, operator, parameter
 _FILTERED_FROM = rf'from\s+{LEDGER}\s+where\s+(?P<where>{_CONDITION}(?:\s+and\s+{_CONDITION}){{0,3}})\s*'
 _FILTERED = re.compile(rf'\s{_FILTERED_FROM}(order\s+by\s+[\w\[\]"\s,]+?\s*)?(limit\s+\d+\s*)?$', re.IGNORECASE)
 _FILTERED_COUNT = re.compile(rf"select\s+count\(\*\)\s+{_FILTERED_FROM}", re.IGNORECASE)
@@ -78,7 +77,7 @@ def _whole_month(first, last) -> str | None:
 def _summarised(match: re.Match | None, params) -> SummarisedFilters | None:
     if not match or not isinstance(params, dict):
         return None
-    conditions = _CONDITION_PARTS.findall(match["where"])
+    conditions = re.findall(_CONDITION, match["where"])
     if sorted(params) != sorted(parameter for _, _, parameter in conditions):
         return None
     equal = {column: parameter for column, operator, parameter in conditions if operator == "="}
